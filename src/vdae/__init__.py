@@ -1,0 +1,11 @@
+"""vdae: Variational Diffusion Autoencoders (Li, Lindenbaum, Cheng, Cloninger, ECCV 2020).
+
+A generative model whose latent space is the diffusion-map embedding of the data and which
+generates by random walks on the data manifold.
+"""
+
+from .prior import DiffusionMap
+
+__version__ = "0.1.0"
+
+__all__ = ["DiffusionMap", "__version__"]

@@ -1,0 +1,63 @@
+"""The numpy ↔ torch boundary: device resolution, conversion and batched evaluation."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import numpy as np
+import torch
+
+__all__ = ["resolve_device", "to_tensor", "batched_apply"]
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Resolve ``"auto"`` to CUDA when available, else CPU; pass other values through."""
+    if isinstance(device, torch.device):
+        return device
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:i]'; got {device!r}.") from exc
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r} was requested but CUDA is not available here.")
+    return dev
+
+
+def to_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
+    """A float32 tensor on ``device`` sharing memory with ``X`` where possible."""
+    return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+
+
+@torch.no_grad()
+def batched_apply(
+    fn: Callable[[torch.Tensor], torch.Tensor],
+    X: np.ndarray,
+    device: torch.device,
+    batch_size: int = 65536,
+) -> np.ndarray:
+    """Evaluate ``fn`` on ``X`` in row batches and return a numpy float32 array.
+
+    Parameters
+    ----------
+    fn : callable
+        Maps a tensor of shape (b, n_features) to a tensor of shape (b, ...).
+    X : ndarray of shape (n_samples, n_features)
+        Input rows; may be a memmap (read one batch at a time).
+    device : torch.device
+        Where ``fn`` runs.
+    batch_size : int
+        Rows per call.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, ...)
+    """
+    outs = [
+        fn(to_tensor(X[i : i + batch_size], device)).float().cpu().numpy()
+        for i in range(0, X.shape[0], batch_size)
+    ]
+    if not outs:
+        raise ValueError("X must have at least one row.")
+    return np.concatenate(outs, axis=0)

@@ -1,0 +1,270 @@
+"""Input and parameter validation shared by every public entry point.
+
+One place declares what an argument may be (:class:`Interval`, :class:`Options`, types) and one
+function checks an estimator's keyword arguments against its ``_parameter_constraints`` table.
+Errors name the argument, echo the bad value, and say what was expected.
+"""
+
+from __future__ import annotations
+
+import numbers
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+import numpy as np
+import torch
+
+from .exceptions import NotFittedError
+
+__all__ = [
+    "Interval",
+    "Options",
+    "validate_params",
+    "check_array",
+    "check_n_samples",
+    "check_random_state",
+    "torch_generator",
+    "check_is_fitted",
+]
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A numeric range constraint.
+
+    Parameters
+    ----------
+    kind : {int, float}
+        ``int`` accepts integers only; ``float`` accepts any real number.
+    low, high : float or None
+        Bounds; None means unbounded on that side.
+    closed : {"both", "left", "right", "neither"}
+        Which bounds are included.
+    """
+
+    kind: type
+    low: float | None
+    high: float | None
+    closed: str = "both"
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return False
+        if self.kind is int and not isinstance(value, numbers.Integral):
+            return False
+        if not isinstance(value, numbers.Real) or not np.isfinite(float(value)):
+            return False
+        lo_ok = self.low is None or (
+            value >= self.low if self.closed in ("both", "left") else value > self.low
+        )
+        hi_ok = self.high is None or (
+            value <= self.high if self.closed in ("both", "right") else value < self.high
+        )
+        return bool(lo_ok and hi_ok)
+
+    def __str__(self) -> str:
+        left = "[" if self.closed in ("both", "left") else "("
+        right = "]" if self.closed in ("both", "right") else ")"
+        lo = "-inf" if self.low is None else repr(self.low)
+        hi = "inf" if self.high is None else repr(self.high)
+        return f"{'an int' if self.kind is int else 'a real number'} in {left}{lo}, {hi}{right}"
+
+
+@dataclass(frozen=True)
+class Options:
+    """A constraint that accepts one of a fixed set of values (strings, usually)."""
+
+    values: tuple
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, (str, bool, type(None))) and value in self.values
+
+    def __str__(self) -> str:
+        return "one of " + ", ".join(repr(v) for v in self.values)
+
+
+class _TypeConstraint:
+    def __init__(self, types: tuple[type, ...], label: str):
+        self.types, self.label = types, label
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (bool, np.bool_)):
+            return bool in self.types
+        return isinstance(value, self.types)
+
+    def __str__(self) -> str:
+        return self.label
+
+
+def _hidden_accepts(value: Any) -> bool:
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        return False
+    items = list(value)
+    return len(items) > 0 and all(
+        isinstance(h, numbers.Integral) and not isinstance(h, bool) and h >= 1 for h in items
+    )
+
+
+class _Hidden:
+    def accepts(self, value: Any) -> bool:
+        return _hidden_accepts(value)
+
+    def __str__(self) -> str:
+        return "a non-empty sequence of positive ints (hidden layer widths)"
+
+
+#: Shorthands used in the estimators' constraint tables.
+NONE = Options((None,))
+BOOL = _TypeConstraint((bool, np.bool_), "a bool")
+RANDOM_STATE = _TypeConstraint(
+    (numbers.Integral, np.random.Generator, np.random.RandomState, type(None)),
+    "None, an int, or a numpy Generator",
+)
+HIDDEN = _Hidden()
+
+
+def validate_params(params: dict[str, Any], constraints: dict[str, list], owner: str) -> None:
+    """Check every parameter in ``params`` against its list of accepted constraints.
+
+    Raises
+    ------
+    ValueError or TypeError
+        Naming the parameter, its value, and what was expected. A wrong type gives TypeError.
+    """
+    for name, value in params.items():
+        allowed = constraints.get(name)
+        if allowed is None:
+            continue
+        if any(c.accepts(value) for c in allowed):
+            continue
+        expected = " or ".join(str(c) for c in allowed)
+        numeric = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        wants_numeric = any(isinstance(c, Interval) for c in allowed)
+        is_str_like = isinstance(value, str)
+        wants_str = any(
+            isinstance(c, Options) and any(isinstance(v, str) for v in c.values) for c in allowed
+        )
+        type_ok = (numeric and wants_numeric) or (is_str_like and wants_str)
+        err = ValueError if type_ok else TypeError
+        raise err(f"{owner}: parameter {name!r} must be {expected}; got {value!r}.")
+
+
+def check_array(
+    X: Any,
+    name: str = "X",
+    *,
+    min_samples: int = 1,
+    n_features: int | None = None,
+    dtype: Any = np.float32,
+    allow_1d_features: bool = False,
+) -> np.ndarray:
+    """Convert ``X`` to a finite 2-D float array, or raise an error naming ``name``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features)
+        The input. Lists, numpy arrays, memmaps and torch tensors are accepted.
+    name : str
+        The argument's name, used in error messages.
+    min_samples : int
+        Fewest rows accepted.
+    n_features : int or None
+        If given, the exact number of columns expected (e.g. the fitted ``n_features_in_``).
+    dtype : numpy dtype
+        Output dtype (float32 by default: the library computes in float32).
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), dtype ``dtype``
+    """
+    if isinstance(X, torch.Tensor):
+        X = X.detach().cpu().numpy()
+    if isinstance(X, (str, bytes, dict)) or X is None:
+        raise TypeError(f"{name} must be a 2-D numeric array; got {type(X).__name__}.")
+    try:
+        arr = np.asarray(X)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}.")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must hold real numbers; got complex dtype {arr.dtype}.")
+    if arr.ndim == 1 and allow_1d_features:
+        arr = arr.reshape(-1, 1)
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-D of shape (n_samples, n_features); got an array of shape "
+            f"{arr.shape}. Reshape a single feature with X.reshape(-1, 1) or a single sample "
+            f"with X.reshape(1, -1)."
+        )
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} must have at least {min_samples} sample(s); got {arr.shape[0]}.")
+    if arr.shape[1] < 1:
+        raise ValueError(f"{name} must have at least 1 feature; got shape {arr.shape}.")
+    if n_features is not None and arr.shape[1] != n_features:
+        raise ValueError(
+            f"{name} has {arr.shape[1]} features, but the estimator was fitted with "
+            f"{n_features} features."
+        )
+    if not isinstance(arr, np.memmap) or arr.dtype != dtype:
+        with np.errstate(over="ignore", invalid="ignore"):
+            arr = np.asarray(arr, dtype=dtype)
+    _check_finite(arr, name)
+    return arr
+
+
+def _check_finite(arr: np.ndarray, name: str, chunk: int = 1 << 16) -> None:
+    for start in range(0, arr.shape[0], chunk):
+        block = arr[start : start + chunk]
+        if not np.isfinite(block).all():
+            bad = np.argwhere(~np.isfinite(block))[0]
+            kind = "NaN" if np.isnan(block[tuple(bad)]) else "infinity (or a value too large for float32)"
+            raise ValueError(
+                f"{name} contains {kind} at row {start + bad[0]}, column {bad[1]}; "
+                f"remove or impute non-finite values first."
+            )
+
+
+def check_n_samples(n_samples: int, n_neighbors: int, name: str = "X") -> None:
+    """Raise if there are too few samples for a ``n_neighbors`` neighbourhood graph."""
+    if n_samples <= n_neighbors:
+        raise ValueError(
+            f"{name} has {n_samples} samples, too few for n_neighbors={n_neighbors}: need at "
+            f"least n_neighbors + 1 = {n_neighbors + 1}. Lower n_neighbors or add data."
+        )
+
+
+def check_random_state(seed: Any) -> np.random.Generator:
+    """Turn ``seed`` into a :class:`numpy.random.Generator`.
+
+    None gives fresh OS entropy; an int seeds a new generator; a Generator is returned as is; a
+    legacy RandomState is converted by drawing a seed from it.
+    """
+    if seed is None or isinstance(seed, (numbers.Integral, np.integer)):
+        if isinstance(seed, bool):
+            raise TypeError(f"random_state must be None, an int or a Generator; got {seed!r}.")
+        if seed is not None and seed < 0:
+            raise ValueError(f"random_state must be a non-negative int; got {seed!r}.")
+        return np.random.default_rng(seed)
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(seed.randint(0, 2**31 - 1))
+    raise TypeError(f"random_state must be None, an int or a numpy Generator; got {seed!r}.")
+
+
+def torch_generator(rng: np.random.Generator, device: str | torch.device = "cpu") -> torch.Generator:
+    """A :class:`torch.Generator` on ``device`` seeded from ``rng`` (advances ``rng``)."""
+    gen = torch.Generator(device=device)
+    gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+    return gen
+
+
+def check_is_fitted(estimator: Any, attribute: str) -> None:
+    """Raise :class:`NotFittedError` unless ``estimator`` has the fitted ``attribute``."""
+    if not hasattr(estimator, attribute):
+        raise NotFittedError(
+            f"This {type(estimator).__name__} instance is not fitted yet; call fit(X) first."
+        )

@@ -1,0 +1,261 @@
+"""The exact diffusion map as a scikit-learn estimator (the reference prior of the VDAE)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from .._validation import (
+    NONE,
+    RANDOM_STATE,
+    Interval,
+    Options,
+    check_array,
+    check_is_fitted,
+    check_n_samples,
+    check_random_state,
+    validate_params,
+)
+from .diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize, nystrom_weights
+from .graph import build_affinity_graph
+from .selection import local_linear_residuals, select_components
+
+__all__ = ["DiffusionMap"]
+
+
+class DiffusionMap(TransformerMixin, BaseEstimator):
+    """Diffusion maps (Coifman & Lafon 2006) with a sparse eigensolver and Nyström extension.
+
+    Builds the symmetric kNN Gaussian affinity (:mod:`vdae.prior.graph`), α-normalises it,
+    solves for the leading eigenpairs of the Markov matrix (:mod:`vdae.prior.diffusion`) and
+    returns the diffusion coordinates ψ_D(x) = [λ_1^t f_1(x), …, λ_D^t f_D(x)].
+
+    Parameters
+    ----------
+    n_components : int or None, default=None
+        D. None chooses D automatically so that ψ_D is one-to-one on the data: the smallest D
+        containing every eigenvector that is not a function of the earlier ones
+        (local linear regression, :mod:`vdae.prior.selection`).
+    n_neighbors : int, default=15
+        k of the kNN graph.
+    alpha : float in [0, 1], default=1.0
+        Coifman–Lafon normalisation; 1 removes the density's influence on the geometry.
+    diffusion_time : float ≥ 0, default=1
+        t in λ^t.
+    bandwidth : {"self_tuning", "median"}, default="self_tuning"
+        σ_i = distance to the ``scale_neighbor``-th neighbour, or its median (one global scale).
+    scale_neighbor : int or None, default=None
+        Which neighbour sets σ_i; None means ``n_neighbors``.
+    knn_method : {"auto", "exact", "approximate"}, default="auto"
+        Exact up to 20 000 points, NN-descent above.
+    eigen_solver : {"auto", "dense", "arpack", "shift_invert"}, default="auto"
+        See :func:`vdae.prior.diffusion.choose_eigen_solver`.
+    n_candidates : int, default=20
+        Eigenvectors examined by the automatic choice of D (plus one per extra component).
+    selection_threshold : float, default=0.2
+        Local-linear-regression residual above which an eigenvector is a new direction.
+    random_state : int, Generator or None, default=None
+        Seeds the approximate kNN and the eigensolver's start vector.
+    n_jobs : int or None, default=None
+        Threads for the neighbour search.
+
+    Attributes
+    ----------
+    n_components_ : int
+        D actually used.
+    components_ : ndarray of shape (n_components_,)
+        1-based indices of the eigenvectors used (1..D; the trivial 0 is excluded).
+    eigenvalues_ : ndarray of shape (n_components_,)
+        λ_1 ≥ … ≥ λ_D of the Markov matrix.
+    all_eigenvalues_ : ndarray of shape (n_candidates_,)
+        Every eigenvalue computed.
+    residuals_ : ndarray or None
+        Local-linear-regression residual of each candidate (None when D was given).
+    embedding_ : ndarray of shape (n_samples, n_components_)
+        ψ_D of the training points.
+    eigenvectors_ : ndarray of shape (n_samples, n_candidates_)
+        π-orthonormal right eigenvectors f_j.
+    stationary_ : ndarray of shape (n_samples,)
+        π.
+    n_graph_components_ : int
+        Connected components of the graph (a warning is issued when > 1).
+    graph_labels_ : ndarray of shape (n_samples,)
+        Component of each training point.
+    intrinsic_dim_ : float
+        Estimated manifold dimension.
+    n_features_in_ : int
+
+    Notes
+    -----
+    With the self-tuning bandwidth the kernel scale follows the local density, so α = 1 removes
+    the density only approximately; ``bandwidth="median"`` gives the textbook Laplace–Beltrami limit.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vdae import DiffusionMap
+    >>> t = np.linspace(0, 2 * np.pi, 500, endpoint=False)
+    >>> X = np.c_[np.cos(t), np.sin(t)]
+    >>> dm = DiffusionMap(n_neighbors=10).fit(X)
+    >>> dm.n_components_
+    2
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(int, 1, None), NONE],
+        "n_neighbors": [Interval(int, 2, None)],
+        "alpha": [Interval(float, 0, 1)],
+        "diffusion_time": [Interval(float, 0, None)],
+        "bandwidth": [Options(("self_tuning", "median"))],
+        "scale_neighbor": [Interval(int, 1, None), NONE],
+        "knn_method": [Options(("auto", "exact", "approximate"))],
+        "eigen_solver": [Options(("auto", "dense", "arpack", "shift_invert"))],
+        "n_candidates": [Interval(int, 2, None)],
+        "selection_threshold": [Interval(float, 0, 1, closed="neither")],
+        "random_state": [RANDOM_STATE],
+        "n_jobs": [Interval(int, -1, None), NONE],
+    }
+
+    def __init__(
+        self,
+        n_components: int | None = None,
+        *,
+        n_neighbors: int = 15,
+        alpha: float = 1.0,
+        diffusion_time: float = 1,
+        bandwidth: Literal["self_tuning", "median"] = "self_tuning",
+        scale_neighbor: int | None = None,
+        knn_method: Literal["auto", "exact", "approximate"] = "auto",
+        eigen_solver: Literal["auto", "dense", "arpack", "shift_invert"] = "auto",
+        n_candidates: int = 20,
+        selection_threshold: float = 0.2,
+        random_state=None,
+        n_jobs: int | None = None,
+    ):
+        self.n_components = n_components
+        self.n_neighbors = n_neighbors
+        self.alpha = alpha
+        self.diffusion_time = diffusion_time
+        self.bandwidth = bandwidth
+        self.scale_neighbor = scale_neighbor
+        self.knn_method = knn_method
+        self.eigen_solver = eigen_solver
+        self.n_candidates = n_candidates
+        self.selection_threshold = selection_threshold
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    def fit(self, X, y=None) -> "DiffusionMap":
+        """Build the graph and compute the diffusion coordinates of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        validate_params(self.get_params(deep=False), self._parameter_constraints, "DiffusionMap")
+        X = check_array(X, "X", min_samples=3)
+        n = X.shape[0]
+        check_n_samples(n, self.n_neighbors)
+        if self.n_components is not None and self.n_components > n - 2:
+            raise ValueError(
+                f"n_components={self.n_components} is too large for {n} samples (at most {n - 2})."
+            )
+        rng = check_random_state(self.random_state)
+        seed = int(rng.integers(0, 2**31 - 1))
+        graph = build_affinity_graph(
+            X, self.n_neighbors, bandwidth=self.bandwidth, scale_neighbor=self.scale_neighbor,
+            knn_method=self.knn_method, random_state=seed, n_jobs=self.n_jobs,
+        )
+        K_alpha, degree, q = markov_normalize(graph.K, self.alpha)
+        extra = graph.n_components - 1
+        n_eig = self.n_components if self.n_components is not None else self.n_candidates + extra
+        n_eig = min(n_eig, n - 1 - graph.n_components)
+        if n_eig < 1:
+            raise ValueError(f"X: too few samples ({n}) for a diffusion map.")
+        solver = self.eigen_solver
+        if solver == "auto":
+            solver = choose_eigen_solver(n, graph.intrinsic_dim)
+        lam, F = diffusion_eigenpairs(
+            K_alpha, degree, n_eig, labels=graph.labels if graph.n_components > 1 else None,
+            solver=solver, random_state=seed,
+        )
+        if self.n_components is None:
+            self.residuals_ = local_linear_residuals(F[:, extra:], random_state=seed)
+            D = extra + select_components(
+                self.residuals_, graph.intrinsic_dim, threshold=self.selection_threshold,
+            )
+        else:
+            self.residuals_ = None
+            D = min(self.n_components, F.shape[1])
+        self.n_components_ = int(D)
+        self.components_ = np.arange(1, D + 1)
+        self.all_eigenvalues_ = lam
+        self.eigenvalues_ = lam[:D]
+        self.eigenvectors_ = F
+        self.stationary_ = degree / degree.sum()
+        self.n_graph_components_ = graph.n_components
+        self.graph_labels_ = graph.labels
+        self.intrinsic_dim_ = graph.intrinsic_dim
+        self.eigen_solver_ = solver
+        self.n_features_in_ = X.shape[1]
+        self.affinity_ = graph.K
+        self._graph, self._q = graph, q
+        self.embedding_ = self._scale(F[:, :D], lam[:D]).astype(np.float32)
+        return self
+
+    def _scale(self, F: np.ndarray, lam: np.ndarray) -> np.ndarray:
+        t = float(self.diffusion_time)
+        return F * (np.sign(lam) * np.abs(lam) ** t)[None, :]
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit and return ``embedding_``, shape (n_samples, n_components_)."""
+        return self.fit(X).embedding_
+
+    def transform(self, X) -> np.ndarray:
+        """Diffusion coordinates of new points by the Nyström extension.
+
+        .. math:: ψ_j(y) = λ_j^{t-1} \\sum_i M(y, x_i) f_j(x_i)
+
+        with M(y, ·) the Markov row of y against its ``n_neighbors`` nearest training points
+        (:func:`vdae.prior.diffusion.nystrom_weights`). For a training point this reproduces its
+        own coordinates up to the kNN graph's symmetrisation.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_new, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_new, n_components_), float32
+        """
+        check_is_fitted(self, "embedding_")
+        X = check_array(X, "X", n_features=self.n_features_in_)
+        g = self._graph
+        out = np.empty((X.shape[0], self.n_components_), np.float32)
+        step = 8192
+        for s in range(0, X.shape[0], step):
+            out[s : s + step] = self._nystrom(X[s : s + step], g)
+        return out
+
+    def _nystrom(self, X: np.ndarray, g) -> np.ndarray:
+        k = self.n_neighbors
+        ind, dist = g.index.query(X, k + 1)
+        s = min(self.scale_neighbor or k, k)
+        is_train = dist[:, 0] <= 1e-6 * max(float(np.median(g.distances[:, 0])), 1e-30)
+        col = np.where(is_train, s, s - 1)
+        sigma_new = dist[np.arange(len(X)), col].astype(np.float64)
+        if self.bandwidth == "median":
+            sigma_new = np.full_like(sigma_new, g.sigma[0])
+        sigma_new = np.maximum(sigma_new, g.sigma.min())
+        M = nystrom_weights(dist, ind, sigma_new, g.sigma, self._q, self.alpha)
+        D = self.n_components_
+        lam = self.eigenvalues_
+        F = np.einsum("nk,nkd->nd", M, self.eigenvectors_[ind][:, :, :D])
+        return self._scale(F / lam[None, :], lam)

@@ -1,0 +1,137 @@
+"""Automatic choice of the diffusion coordinates: which eigenvectors make ψ one-to-one.
+
+An eigengap alone is not enough: on a long strip the first several eigenvectors are harmonics
+cos(kπx/L) of the long direction, and on a torus with radii 2 and 1 the tube angle appears only in
+eigenvectors 5–6, after cos 2u, sin 2u. A harmonic is a *function of earlier eigenvectors* and
+adds nothing to the embedding; a new direction is not. Following Dsilva, Talmon, Coifman and
+Kevrekidis (2018, "Parsimonious representation of nonlinear dynamical systems through manifold
+learning"), each eigenvector f_k is regressed on f_1..f_{k-1} by leave-one-out local linear
+regression with a Gaussian kernel of bandwidth ε = (median pairwise distance)/3; the normalised
+residual
+
+.. math::
+
+    r_k = \\sqrt{\\frac{\\sum_i (f_k(x_i) - \\hat f_k(x_i))^2}{\\sum_i f_k(x_i)^2}}
+
+is ≈ 0 for a harmonic and ≈ 1 for a new direction (r_1 = 1).
+
+The rule used by :class:`vdae.DiffusionMap` with ``n_components=None``: scan the candidates in
+order, mark those with r_k ≥ ``threshold`` as new directions, and stop once at least 2·d̂ + 1
+(Whitney's embedding bound plus one) candidates in a row after the last new direction are harmonics,
+where d̂ is the intrinsic dimension estimated from neighbour distances (Levina & Bickel 2005).
+D is the index of the last new direction, so ψ_D = (ψ_1, …, ψ_D) contains all of them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["intrinsic_dimension", "local_linear_residuals", "select_components"]
+
+
+def intrinsic_dimension(distances: np.ndarray, k_min: int = 5) -> float:
+    """Maximum-likelihood intrinsic dimension from neighbour distances.
+
+    The Levina–Bickel estimator per point, averaged as the inverse of the mean inverse
+    (MacKay & Ghahramani's correction):
+
+    .. math::
+
+        \\hat m = \\Big[ \\frac{1}{n} \\sum_i \\frac{1}{k-1}\\sum_{j<k}
+        \\log\\frac{T_k(x_i)}{T_j(x_i)} \\Big]^{-1}
+
+    Parameters
+    ----------
+    distances : ndarray of shape (n_samples, k)
+        Ascending distances to the k nearest other points (k ≥ 3).
+
+    Returns
+    -------
+    float
+        The estimated dimension (≥ 0.5).
+    """
+    T = np.asarray(distances, dtype=np.float64)
+    k = T.shape[1]
+    if k < 3:
+        return 1.0
+    T = T[(T[:, 0] > 0)]
+    if T.shape[0] == 0:
+        return 1.0
+    logs = np.log(T[:, -1:] / T[:, :-1]).sum(axis=1) / (k - 1)
+    inv = np.mean(logs)
+    return float(max(1.0 / inv, 0.5)) if inv > 0 else 1.0
+
+
+def local_linear_residuals(F: np.ndarray, n_max: int = 1500, random_state: int = 0) -> np.ndarray:
+    """Leave-one-out local-linear-regression residual r_k of each eigenvector on the earlier ones.
+
+    Parameters
+    ----------
+    F : ndarray of shape (n_samples, K)
+        Eigenvectors f_1..f_K (not scaled by eigenvalues), columns in order.
+    n_max : int
+        Points used (a uniform subsample above this size).
+
+    Returns
+    -------
+    ndarray of shape (K,)
+        r_1 = 1; r_k in [0, ~1] for k ≥ 2.
+    """
+    F = np.asarray(F, dtype=np.float64)
+    if F.shape[0] > n_max:
+        rng = np.random.default_rng(random_state)
+        F = F[rng.choice(F.shape[0], n_max, replace=False)]
+    n, K = F.shape
+    res = np.ones(K)
+    for k in range(1, K):
+        res[k] = _loo_residual(F[:, :k], F[:, k])
+    return res
+
+
+def _loo_residual(P: np.ndarray, y: np.ndarray) -> float:
+    n, p = P.shape
+    sq = (P**2).sum(axis=1)
+    D2 = np.maximum(sq[:, None] + sq[None, :] - 2 * P @ P.T, 0.0)
+    eps = np.median(np.sqrt(D2[np.triu_indices(n, 1)])) / 3.0
+    W = np.exp(-D2 / eps**2)
+    np.fill_diagonal(W, 0.0)  # leave one out
+    X = np.concatenate([np.ones((n, 1)), P], axis=1)  # (n, p+1)
+    outer = (X[:, :, None] * X[:, None, :]).reshape(n, -1)  # (n, (p+1)^2)
+    G = (W @ outer).reshape(n, p + 1, p + 1)
+    b = W @ (X * y[:, None])  # (n, p+1)
+    ridge = 1e-8 * np.trace(G, axis1=1, axis2=2)[:, None, None] * np.eye(p + 1) + 1e-12 * np.eye(p + 1)
+    coef = np.linalg.solve(G + ridge, b[:, :, None])[:, :, 0]
+    pred = (X * coef).sum(axis=1)
+    return float(np.sqrt(((y - pred) ** 2).sum() / max((y**2).sum(), 1e-300)))
+
+
+def select_components(
+    residuals: np.ndarray, intrinsic_dim: float, *, threshold: float = 0.2, n_forced: int = 0
+) -> int:
+    """Number D of leading coordinates that contains every new direction (see module doc).
+
+    Parameters
+    ----------
+    residuals : ndarray of shape (K,)
+        From :func:`local_linear_residuals`.
+    intrinsic_dim : float
+        Estimated manifold dimension d̂.
+    threshold : float
+        r_k at or above this marks a new direction.
+    n_forced : int
+        Leading coordinates always kept (the c − 1 component indicators of a disconnected graph).
+
+    Returns
+    -------
+    int, ≥ max(1, n_forced)
+    """
+    patience = int(2 * np.ceil(intrinsic_dim) + 1)
+    last_new, run = max(n_forced, 1), 0
+    for k in range(n_forced, len(residuals)):
+        if k == 0 or residuals[k] >= threshold:
+            last_new, run = k + 1, 0
+        else:
+            run += 1
+            if run >= patience:
+                break
+    return last_new
