@@ -4,8 +4,9 @@ A generative model whose latent space is the diffusion-map embedding of the data
 generates by random walks on the data manifold.
 """
 
-from .prior import DiffusionMap
+from .models import VDAE
+from .prior import DiffusionMap, SpectralNet
 
 __version__ = "0.1.0"
 
-__all__ = ["DiffusionMap", "__version__"]
+__all__ = ["VDAE", "DiffusionMap", "SpectralNet", "__version__"]

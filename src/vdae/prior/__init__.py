@@ -1,5 +1,6 @@
 """The diffusion-map prior: affinity graphs, exact diffusion maps, and SpectralNet."""
 
 from .diffusion_map import DiffusionMap
+from .spectral_net import SpectralNet
 
-__all__ = ["DiffusionMap"]
+__all__ = ["DiffusionMap", "SpectralNet"]

@@ -18,8 +18,9 @@ from .._validation import (
     check_random_state,
     validate_params,
 )
-from .diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize, nystrom_weights
+from .diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
 from .graph import build_affinity_graph
+from .nystrom import NystromEncoder
 from .selection import local_linear_residuals, select_components
 
 __all__ = ["DiffusionMap"]
@@ -85,6 +86,8 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         Component of each training point.
     intrinsic_dim_ : float
         Estimated manifold dimension.
+    nystrom_encoder_ : NystromEncoder
+        The out-of-sample map used by ``transform``.
     n_features_in_ : int
 
     Notes
@@ -206,13 +209,13 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         self.eigen_solver_ = solver
         self.n_features_in_ = X.shape[1]
         self.affinity_ = graph.K
-        self._graph, self._q = graph, q
-        self.embedding_ = self._scale(F[:, :D], lam[:D]).astype(np.float32)
+        self.nystrom_encoder_ = NystromEncoder(
+            X, graph.sigma, q, F[:, :D], lam[:D], float(self.alpha), float(self.diffusion_time),
+            self.n_neighbors, min(self.scale_neighbor or self.n_neighbors, self.n_neighbors),
+            self.bandwidth,
+        )
+        self.embedding_ = self.nystrom_encoder_.scaled(F[:, :D]).astype(np.float32)
         return self
-
-    def _scale(self, F: np.ndarray, lam: np.ndarray) -> np.ndarray:
-        t = float(self.diffusion_time)
-        return F * (np.sign(lam) * np.abs(lam) ** t)[None, :]
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         """Fit and return ``embedding_``, shape (n_samples, n_components_)."""
@@ -224,7 +227,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         .. math:: ψ_j(y) = λ_j^{t-1} \\sum_i M(y, x_i) f_j(x_i)
 
         with M(y, ·) the Markov row of y against its ``n_neighbors`` nearest training points
-        (:func:`vdae.prior.diffusion.nystrom_weights`). For a training point this reproduces its
+        (:class:`vdae.prior.nystrom.NystromEncoder`). For a training point this reproduces its
         own coordinates up to the kNN graph's symmetrisation.
 
         Parameters
@@ -237,25 +240,4 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "embedding_")
         X = check_array(X, "X", n_features=self.n_features_in_)
-        g = self._graph
-        out = np.empty((X.shape[0], self.n_components_), np.float32)
-        step = 8192
-        for s in range(0, X.shape[0], step):
-            out[s : s + step] = self._nystrom(X[s : s + step], g)
-        return out
-
-    def _nystrom(self, X: np.ndarray, g) -> np.ndarray:
-        k = self.n_neighbors
-        ind, dist = g.index.query(X, k + 1)
-        s = min(self.scale_neighbor or k, k)
-        is_train = dist[:, 0] <= 1e-6 * max(float(np.median(g.distances[:, 0])), 1e-30)
-        col = np.where(is_train, s, s - 1)
-        sigma_new = dist[np.arange(len(X)), col].astype(np.float64)
-        if self.bandwidth == "median":
-            sigma_new = np.full_like(sigma_new, g.sigma[0])
-        sigma_new = np.maximum(sigma_new, g.sigma.min())
-        M = nystrom_weights(dist, ind, sigma_new, g.sigma, self._q, self.alpha)
-        D = self.n_components_
-        lam = self.eigenvalues_
-        F = np.einsum("nk,nkd->nd", M, self.eigenvectors_[ind][:, :, :D])
-        return self._scale(F / lam[None, :], lam)
+        return self.nystrom_encoder_(X)

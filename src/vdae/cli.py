@@ -1,0 +1,240 @@
+"""Command line: ``vdae fit | sample | walk | burst | embed | plot | demo``.
+
+Every subcommand has ``--help``; the exit code is 0 on success, 2 on bad input (with a one-line
+message on stderr), 1 on any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+__all__ = ["main"]
+
+log = logging.getLogger("vdae")
+
+
+class CLIError(ValueError):
+    """A user-facing error: printed as one line, exit code 2."""
+
+
+# ----------------------------------------------------------------------------- data
+def load_data(spec: str, n_samples: int | None = None, seed: int = 0) -> tuple[np.ndarray, object]:
+    """Rows to fit from a ``.npy``/``.csv`` path or a data-set / generated-manifold name.
+
+    Returns
+    -------
+    X : ndarray of shape (n, m), float32
+    dataset : vdae.datasets.Dataset or None
+    """
+    path = Path(spec)
+    if path.suffix.lower() in (".npy", ".csv", ".txt"):
+        if not path.is_file():
+            raise CLIError(f"data file {spec!r} does not exist")
+        try:
+            X = np.load(path, mmap_mode="r", allow_pickle=False) if path.suffix.lower() == ".npy" \
+                else np.loadtxt(path, delimiter=",", ndmin=2)
+        except ValueError as exc:
+            raise CLIError(f"could not read {spec!r}: {exc}") from None
+        if n_samples is not None and n_samples < len(X):
+            X = X[np.sort(np.random.default_rng(seed).choice(len(X), n_samples, replace=False))]
+        return np.asarray(X, dtype=np.float32), None
+    from .datasets import available_datasets, load_dataset
+
+    if spec not in available_datasets():
+        raise CLIError(f"unknown data {spec!r}: give a .npy/.csv file or one of "
+                       f"{', '.join(available_datasets())}")
+    kwargs = {"random_state": seed}
+    if n_samples is not None:
+        kwargs["n_samples"] = n_samples
+    try:
+        ds = load_dataset(spec, **kwargs)
+    except TypeError:  # loaders without n_samples (fixed-size real data sets)
+        ds = load_dataset(spec)
+    return ds.X, ds
+
+
+def _parse_set(items: Sequence[str]) -> dict:
+    params = {}
+    for item in items:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise CLIError(f"--set expects KEY=VALUE, got {item!r}")
+        try:
+            value = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        params[key.strip()] = tuple(value) if isinstance(value, list) else value
+    return params
+
+
+def _load_model(path: str):
+    from .models import VDAE
+
+    return VDAE.load(path)
+
+
+# ------------------------------------------------------------------------ commands
+def cmd_fit(args) -> None:
+    from .models import VDAE
+
+    X, _ = load_data(args.data, args.n_samples, args.seed)
+    params = {"random_state": args.seed, "verbose": 0 if args.quiet else 1, **_parse_set(args.set)}
+    for name in ("prior", "n_components", "epochs", "alpha"):
+        if getattr(args, name) is not None:
+            params[name] = getattr(args, name)
+    try:
+        model = VDAE(**params)
+    except TypeError as exc:
+        raise CLIError(f"bad --set parameter: {exc}") from None
+    model.fit(X)
+    model.save(args.output)
+    print(f"fitted VDAE (D={model.n_components_}) on {X.shape[0]}×{X.shape[1]} → {args.output}")
+
+
+def cmd_sample(args) -> None:
+    model = _load_model(args.model)
+    S = model.sample(args.n, n_steps=args.steps, random_state=args.seed)
+    np.save(args.output, S)
+    print(f"{S.shape[0]} samples ({args.steps} walk steps) → {args.output}")
+
+
+def cmd_walk(args) -> None:
+    model = _load_model(args.model)
+    if args.seeds:
+        X0, _ = load_data(args.seeds)
+    else:
+        rng = np.random.default_rng(args.seed)
+        X0 = model.seeds_[rng.integers(0, len(model.seeds_), 1)]
+    X0 = np.repeat(X0, args.chains, axis=0) if len(X0) == 1 else X0
+    traj = model.random_walk(X0, args.steps, random_state=args.seed)
+    np.save(args.output, traj)
+    print(f"walk of {traj.shape[0] - 1} steps × {traj.shape[1]} chains → {args.output}")
+
+
+def cmd_burst(args) -> None:
+    model = _load_model(args.model)
+    x = model.seeds_[np.random.default_rng(args.seed).integers(0, len(model.seeds_))]
+    B = model.burst(x, args.n, random_state=args.seed)
+    np.save(args.output, np.concatenate([x[None], B]))
+    print(f"seed + {args.n} single-step draws → {args.output}")
+
+
+def cmd_embed(args) -> None:
+    from .prior import DiffusionMap, SpectralNet
+
+    X, _ = load_data(args.data, args.n_samples, args.seed)
+    est = (DiffusionMap(args.n_components, random_state=args.seed) if args.method == "exact"
+           else SpectralNet(args.n_components, random_state=args.seed, verbose=0 if args.quiet else 1))
+    Z = est.fit_transform(X)
+    np.save(args.output, Z)
+    print(f"{args.method} diffusion coordinates, D={Z.shape[1]} → {args.output}")
+
+
+def cmd_plot(args) -> None:
+    from . import plotting
+
+    arr = np.load(args.array, allow_pickle=False)
+    data = load_data(args.data)[0] if args.data else None
+    if arr.ndim == 3:
+        plotting.plot_random_walk(arr, data, title=args.title, path=args.output)
+    elif arr.ndim == 2 and data is not None:
+        plotting.plot_samples(arr, data, title=args.title, path=args.output)
+    elif arr.ndim == 2:
+        plotting.plot_embedding(arr, title=args.title, path=args.output)
+    else:
+        raise CLIError(f"{args.array}: expected a 2-D (points) or 3-D (walk) array, got {arr.ndim}-D")
+    print(f"figure → {args.output}")
+
+
+def cmd_demo(args) -> None:
+    from .demo import run_demo
+
+    out = run_demo(Path(args.output), quick=args.quick, seed=args.seed, verbose=not args.quiet)
+    print(f"demo finished: figures, samples and summary in {out}")
+
+
+# ---------------------------------------------------------------------------- parser
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="vdae", description="Variational diffusion autoencoders.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add(name, fn, help_):
+        s = sub.add_parser(name, help=help_, description=help_)
+        s.set_defaults(func=fn)
+        s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        s.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+        return s
+
+    s = add("fit", cmd_fit, "fit a VDAE and save it")
+    s.add_argument("data", help="a .npy/.csv file, a data-set name or a generated manifold name")
+    s.add_argument("-o", "--output", required=True, help="model file to write")
+    s.add_argument("-n", "--n-samples", type=int, help="subsample the data to this many rows")
+    s.add_argument("--prior", choices=["spectralnet", "exact"])
+    s.add_argument("--n-components", type=int, help="D (default: automatic)")
+    s.add_argument("--epochs", type=int)
+    s.add_argument("--alpha", type=float, help="random-walk step scale α")
+    s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any VDAE parameter, e.g. --set decoder_hidden=[128,128]")
+
+    s = add("sample", cmd_sample, "draw samples by random walks from data seeds")
+    s.add_argument("model")
+    s.add_argument("-n", type=int, required=True, help="number of samples")
+    s.add_argument("--steps", type=int, default=10, help="walk steps (default 10)")
+    s.add_argument("-o", "--output", required=True, help=".npy file to write")
+
+    s = add("walk", cmd_walk, "random-walk trajectories (n_steps+1, chains, features)")
+    s.add_argument("model")
+    s.add_argument("--seeds", help=".npy/.csv of seed points (default: one stored data seed)")
+    s.add_argument("--chains", type=int, default=1000, help="chains from a single seed")
+    s.add_argument("--steps", type=int, default=20)
+    s.add_argument("-o", "--output", required=True)
+
+    s = add("burst", cmd_burst, "single-step draws from p(x'|x) around one data seed")
+    s.add_argument("model")
+    s.add_argument("-n", type=int, default=2000)
+    s.add_argument("-o", "--output", required=True)
+
+    s = add("embed", cmd_embed, "diffusion coordinates of data (the prior alone)")
+    s.add_argument("data")
+    s.add_argument("--method", choices=["exact", "spectralnet"], default="exact")
+    s.add_argument("--n-components", type=int)
+    s.add_argument("-n", "--n-samples", type=int)
+    s.add_argument("-o", "--output", required=True)
+
+    s = add("plot", cmd_plot, "plot a samples (2-D) or walk (3-D) .npy array as PNG")
+    s.add_argument("array")
+    s.add_argument("--data", help="data drawn underneath (file or name)")
+    s.add_argument("--title", default="")
+    s.add_argument("-o", "--output", required=True)
+
+    s = add("demo", cmd_demo, "the main job: fit VDAEs on generated manifolds and write figures")
+    s.add_argument("-o", "--output", default="out/demo", help="folder (default out/demo)")
+    s.add_argument("--quick", action="store_true", help="fewer points and steps (a smoke test)")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``vdae`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    try:
+        args.func(args)
+    except (CLIError, ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"vdae {args.command}: error: {exc}".splitlines()[0], file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"vdae {args.command}: interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

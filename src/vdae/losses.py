@@ -1,0 +1,54 @@
+"""Loss terms of the VDAE's local evidence lower bound (paper Eqs. 5–7)."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["gaussian_kl_same_mean", "gaussian_nll"]
+
+
+def gaussian_kl_same_mean(L_q: torch.Tensor, L_p: torch.Tensor) -> torch.Tensor:
+    """KL(N(μ, C) ‖ N(μ, Σ)) for C = L_q L_qᵀ, Σ = L_p L_pᵀ (paper Eq. 7, with its ½).
+
+    .. math::
+
+        D_{KL} = \\tfrac12\\Big[\\operatorname{tr}(\\Sigma^{-1} C) - D
+        + \\log\\det\\Sigma - \\log\\det C\\Big]
+
+    (the Mahalanobis term vanishes: both means are ψ(x)). The trace is computed exactly as
+    ‖L_p⁻¹ L_q‖_F² by a triangular solve.
+
+    Parameters
+    ----------
+    L_q, L_p : tensor of shape (b, D, D)
+        Lower-triangular factors with positive diagonals.
+
+    Returns
+    -------
+    tensor of shape (b,), ≥ 0
+    """
+    D = L_q.shape[-1]
+    M = torch.linalg.solve_triangular(L_p, L_q, upper=False)
+    trace = (M**2).sum(dim=(-2, -1))
+    logdet_p = 2 * torch.log(torch.diagonal(L_p, dim1=-2, dim2=-1)).sum(-1)
+    logdet_q = 2 * torch.log(torch.diagonal(L_q, dim1=-2, dim2=-1)).sum(-1)
+    return 0.5 * (trace - D + logdet_p - logdet_q)
+
+
+def gaussian_nll(x: torch.Tensor, mean: torch.Tensor, variance: float) -> torch.Tensor:
+    """−log N(x; mean, c·I) per row: ‖x − mean‖²/(2c) + (m/2) log(2πc).
+
+    Parameters
+    ----------
+    x, mean : tensor of shape (b, m)
+    variance : float
+        c.
+
+    Returns
+    -------
+    tensor of shape (b,)
+    """
+    m = x.shape[-1]
+    return ((x - mean) ** 2).sum(-1) / (2 * variance) + 0.5 * m * math.log(2 * math.pi * variance)

@@ -1,0 +1,151 @@
+"""The contract every generative model of vdae shares (the VDAE and the baselines).
+
+Numpy in, numpy out; ``__init__`` only stores keyword arguments; ``fit`` validates them against
+the class's ``_parameter_constraints`` table and returns ``self``; fitted attributes end in ``_``;
+``save(path)`` / ``Model.load(path)`` go through :mod:`vdae.io` (safetensors + JSON, atomic, no
+pickle). Subclasses implement ``fit``, ``sample`` and the two state hooks.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import platform
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+
+from .._validation import check_array, check_is_fitted, check_random_state, validate_params
+from ..exceptions import ModelFileError
+from ..io import load_model_file, save_model_file
+
+__all__ = ["GenerativeModel", "module_state", "load_module_state"]
+
+
+def module_state(prefix: str, module: torch.nn.Module) -> dict[str, np.ndarray]:
+    """A module's state dict as numpy arrays with ``prefix.`` names."""
+    return {f"{prefix}.{k}": v.detach().cpu().numpy() for k, v in module.state_dict().items()}
+
+
+def load_module_state(prefix: str, module: torch.nn.Module, tensors: dict[str, np.ndarray]) -> None:
+    """Load the ``prefix.*`` arrays into ``module`` (strict: every key must match)."""
+    p = prefix + "."
+    state = {k[len(p):]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith(p)}
+    try:
+        module.load_state_dict(state, strict=True)
+    except (RuntimeError, KeyError) as exc:
+        raise ModelFileError(f"model file does not match the {prefix} architecture: {exc}") from None
+
+
+def _json_params(params: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for k, v in params.items():
+        if isinstance(v, (np.random.Generator, np.random.RandomState)):
+            v = None  # a generator's state is not a parameter worth persisting
+        elif isinstance(v, tuple):
+            v = list(v)
+        elif isinstance(v, np.generic):
+            v = v.item()
+        out[k] = v
+    json.dumps(out)  # raises TypeError early for anything exotic
+    return out
+
+
+class GenerativeModel(BaseEstimator):
+    """Base class: parameter validation, input checks, and safe save/load."""
+
+    _parameter_constraints: dict = {}
+    #: the fitted attribute whose presence means "fitted"
+    _fitted_attribute = "n_features_in_"
+
+    def _validate_params(self) -> None:
+        validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
+
+    def _check_fitted(self) -> None:
+        check_is_fitted(self, self._fitted_attribute)
+
+    def _check_X(self, X, name: str = "X") -> np.ndarray:
+        self._check_fitted()
+        return check_array(X, name, n_features=self.n_features_in_)
+
+    @staticmethod
+    def _check_steps(n_steps, name: str = "n_steps") -> int:
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
+            raise TypeError(f"{name} must be an int >= 0; got {n_steps!r}.")
+        if n_steps < 0:
+            raise ValueError(f"{name} must be >= 0; got {n_steps}.")
+        return int(n_steps)
+
+    @staticmethod
+    def _check_count(n, name: str = "n_samples") -> int:
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+            raise TypeError(f"{name} must be an int >= 1; got {n!r}.")
+        if n < 1:
+            raise ValueError(f"{name} must be >= 1; got {n}.")
+        return int(n)
+
+    def _sampling_generator(self, random_state) -> torch.Generator:
+        rng = check_random_state(random_state)
+        gen = torch.Generator(device=self.device_)
+        gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
+        return gen
+
+    # ------------------------------------------------------------ persistence
+    def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """Arrays and JSON-able fitted values that fully describe the fitted model."""
+        raise NotImplementedError
+
+    def _set_state(self, tensors: dict[str, np.ndarray], fitted: dict[str, Any]) -> None:
+        """Rebuild the fitted model from what :meth:`_get_state` returned."""
+        raise NotImplementedError
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the fitted model to ``path`` (safetensors + JSON header; atomic).
+
+        Parameters
+        ----------
+        path : path-like
+            Target file; a previous file there is replaced only once the new one is complete.
+        """
+        self._check_fitted()
+        import sklearn
+
+        from .. import __version__
+
+        tensors, fitted = self._get_state()
+        header = {
+            "class": type(self).__name__,
+            "params": _json_params(self.get_params(deep=False)),
+            "fitted": fitted,
+            "versions": {"vdae": __version__, "torch": torch.__version__, "numpy": np.__version__,
+                         "sklearn": sklearn.__version__, "python": platform.python_version()},
+        }
+        save_model_file(path, tensors, header)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike):
+        """Read a model written by :meth:`save` (no code is executed while loading).
+
+        Raises
+        ------
+        ModelFileError (a ValueError)
+            Missing, truncated, corrupted, foreign or newer-format files.
+        """
+        tensors, doc = load_model_file(path, expected_class=cls.__name__)
+        params = doc.get("params", {})
+        sig = inspect.signature(cls.__init__).parameters
+        unknown = set(params) - set(sig)
+        if unknown:
+            raise ModelFileError(f"{path}: unknown parameters {sorted(unknown)} for {cls.__name__}.")
+        for k, v in params.items():  # JSON lists back to the tuples the defaults use
+            if isinstance(v, list) and isinstance(sig[k].default, tuple):
+                params[k] = tuple(v)
+        est = cls(**params)
+        try:
+            est._set_state(tensors, doc.get("fitted", {}))
+        except (KeyError, TypeError, ValueError, RuntimeError) as exc:
+            raise ModelFileError(f"{path}: incomplete or inconsistent model file ({exc}).") from None
+        return est

@@ -1,0 +1,91 @@
+"""Σ*(x): the local covariance of neighbours' diffusion coordinates (the KL target of Eq. 7)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["local_covariance_factors", "nearest_in_pool"]
+
+
+def local_covariance_factors(
+    Z: np.ndarray, n_neighbors: int, *, ridge: float = 0.1, chunk: int = 16384
+) -> np.ndarray:
+    """Cholesky factors of the regularised local covariances Σ*_i.
+
+    .. math::
+
+        \\Sigma_*(x_i) = \\frac{1}{k}\\sum_{j \\in N_k(i)} (z_j - \\bar z_i)(z_j - \\bar z_i)^\\top
+        + \\rho\\,\\frac{\\operatorname{tr}\\Sigma_*^{0}(x_i)}{D} I ,
+
+    where N_k(i) are the k nearest neighbours of z_i = ψ(x_i) in diffusion coordinates (z_i
+    itself included), z̄_i their mean (a true, centred covariance), and ρ = ``ridge`` keeps Σ*
+    positive definite when the neighbourhood is flatter than D dimensions (always, for D > d).
+    The paper defines Σ* on a δ-ball B_d(ψ(x), δ) ∩ Z; a k-neighbourhood adapts δ to the local
+    sampling density and never comes out empty.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n_samples, D)
+        Diffusion coordinates of the training data.
+    n_neighbors : int
+        k (≥ 2, including the point itself).
+    ridge : float
+        ρ.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, D, D), float32, lower triangular with positive diagonal
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    Z64 = np.asarray(Z, dtype=np.float64)
+    n, D = Z64.shape
+    k = min(n_neighbors, n)
+    nn = NearestNeighbors(n_neighbors=k).fit(Z64)
+    out = np.empty((n, D, D), np.float32)
+    eye = np.eye(D)
+    for s in range(0, n, chunk):
+        _, ind = nn.kneighbors(Z64[s : s + chunk])
+        P = Z64[ind]  # (c, k, D)
+        Pc = P - P.mean(axis=1, keepdims=True)
+        S = np.einsum("cki,ckj->cij", Pc, Pc) / k
+        tr = np.trace(S, axis1=1, axis2=2)
+        floor = 1e-12 * max(float(np.median(tr)), 1e-30)
+        S += (ridge * tr / D + floor)[:, None, None] * eye
+        out[s : s + chunk] = np.linalg.cholesky(S)
+    return out
+
+
+def nearest_in_pool(queries, pool, exclude=None, chunk: int = 65536):
+    """Index of the nearest pool row to each query, optionally excluding one index per query.
+
+    Parameters
+    ----------
+    queries : tensor of shape (b, D)
+    pool : tensor of shape (p, D)
+    exclude : tensor of shape (b,) of int or None
+        Pool index that a query may not pick (the point x itself, Algorithm 1's A \\ {x}).
+    chunk : int
+        Pool rows compared at once (memory b × chunk).
+
+    Returns
+    -------
+    tensor of shape (b,), int64
+    """
+    import torch
+
+    b = queries.shape[0]
+    best_d = torch.full((b,), float("inf"), device=queries.device, dtype=queries.dtype)
+    best_i = torch.zeros(b, dtype=torch.long, device=queries.device)
+    rows = torch.arange(b, device=queries.device)
+    for s in range(0, pool.shape[0], chunk):
+        d = torch.cdist(queries, pool[s : s + chunk])
+        if exclude is not None:
+            local = exclude - s
+            hit = (local >= 0) & (local < d.shape[1])
+            d[rows[hit], local[hit]] = float("inf")
+        val, arg = d.min(dim=1)
+        better = val < best_d
+        best_d = torch.where(better, val, best_d)
+        best_i = torch.where(better, arg + s, best_i)
+    return best_i

@@ -1,0 +1,39 @@
+"""The decoder ψ_θ⁻¹ of the VDAE: diffusion coordinates → data space."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from .mlp import make_mlp
+
+__all__ = ["Decoder"]
+
+
+class Decoder(nn.Module):
+    """An MLP from latent z (b, D) to data x (b, m), working in standardised units.
+
+    ``z`` is standardised by (z_mean, z_scale) and the output de-standardised by
+    (x_mean, x_scale): buffers set at fit time and saved with the weights.
+    """
+
+    def __init__(
+        self, n_components: int, n_features: int, hidden: Sequence[int] = (256, 256, 256),
+        activation: str = "relu",
+    ):
+        super().__init__()
+        self.net = make_mlp(n_components, hidden, n_features, activation)
+        self.register_buffer("z_mean", torch.zeros(n_components))
+        self.register_buffer("z_scale", torch.ones(()))
+        self.register_buffer("x_mean", torch.zeros(n_features))
+        self.register_buffer("x_scale", torch.ones(()))
+
+    def standardized(self, z: torch.Tensor) -> torch.Tensor:
+        """Decoder output in standardised data units, shape (b, m)."""
+        return self.net((z - self.z_mean) / self.z_scale)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        """Decoded points in data units, shape (b, m)."""
+        return self.standardized(z) * self.x_scale + self.x_mean

@@ -1,0 +1,107 @@
+"""SpectralNet (Shaham et al., ICLR 2018) for the α-normalised diffusion operator.
+
+The network g_ω: R^m → R^D is trained so that its whitened outputs span the leading
+non-trivial eigenfunctions of the Markov matrix M = D⁻¹K^(α). For a batch of edges (i, j) drawn
+with probability K^(α)_ij / Σ K^(α) — whose endpoints are then distributed as the stationary
+π — the loss is the generalised Rayleigh quotient
+
+.. math::
+
+    \\mathcal L = \\operatorname{tr}\\big(C^{-1} S\\big), \\quad
+    C = \\widehat{\\mathrm{Cov}}_\\pi[g], \\quad
+    S = \\tfrac12\\,\\widehat{\\mathbb E}_{(i,j)}\\big[(g_i - g_j)(g_i - g_j)^\\top\\big],
+
+i.e. the Dirichlet energy of the outputs after the orthonormalisation layer
+ŷ = (g − m) L⁻ᵀ with L Lᵀ = C (Cholesky of the batch Gram matrix). Its minimum over
+D-dimensional function spaces is Σ_{k=1}^{D} (1 − λ_k), reached by span(f_1, …, f_D).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ["SpectralNetModule", "rayleigh_quotient_loss", "batch_whitening"]
+
+
+def batch_whitening(G: torch.Tensor, jitter: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and Cholesky factor of the covariance of the rows of ``G``.
+
+    Parameters
+    ----------
+    G : tensor of shape (b, D)
+
+    Returns
+    -------
+    mean : tensor of shape (D,)
+    L : tensor of shape (D, D), lower triangular with L Lᵀ = Cov(G) + jitter·tr/D·I
+        (jitter grows tenfold until the factorisation succeeds).
+    """
+    mean = G.mean(dim=0)
+    Gc = G - mean
+    C = Gc.T @ Gc / G.shape[0]
+    eye = torch.eye(C.shape[0], dtype=C.dtype, device=C.device)
+    scale = (torch.trace(C) / C.shape[0]).detach().clamp_min(1e-12)
+    for _ in range(8):
+        L, info = torch.linalg.cholesky_ex(C + jitter * scale * eye)
+        if int(info) == 0:
+            return mean, L
+        jitter *= 10
+    raise FloatingPointError("batch covariance is not positive definite even with jitter")
+
+
+def rayleigh_quotient_loss(g_head: torch.Tensor, g_tail: torch.Tensor) -> torch.Tensor:
+    """tr(C⁻¹S) for a batch of edges (see module docstring).
+
+    Parameters
+    ----------
+    g_head, g_tail : tensor of shape (b, D)
+        Network outputs at the two ends of b edges sampled ∝ K^(α).
+
+    Returns
+    -------
+    scalar tensor ≈ Σ_k (1 − λ_k) at the optimum.
+    """
+    _, L = batch_whitening(torch.cat([g_head, g_tail], dim=0))
+    diff = g_head - g_tail
+    # whitened differences: L⁻¹ (g_i − g_j)
+    w = torch.linalg.solve_triangular(L, diff.T, upper=False)
+    return 0.5 * (w**2).sum() / diff.shape[0]
+
+
+class SpectralNetModule(nn.Module):
+    """ψ(x) = ((g_ω((x − μ)/s) − m) U) · λ^t: the network plus its fitted output map.
+
+    Parameters
+    ----------
+    body : nn.Module
+        g_ω, mapping (b, m) → (b, D).
+    n_features, n_components : int
+        m and D.
+
+    Buffers
+    -------
+    in_mean (m,), in_scale (): input standardisation; out_mean (D,), out_proj (D, D): π-centring
+    and the Rayleigh–Ritz rotation/whitening; out_scale (D,): λ^t.
+    """
+
+    def __init__(self, body: nn.Module, n_features: int, n_components: int):
+        super().__init__()
+        self.body = body
+        self.register_buffer("in_mean", torch.zeros(n_features))
+        self.register_buffer("in_scale", torch.ones(()))
+        self.register_buffer("out_mean", torch.zeros(n_components))
+        self.register_buffer("out_proj", torch.eye(n_components))
+        self.register_buffer("out_scale", torch.ones(n_components))
+
+    def raw(self, x: torch.Tensor) -> torch.Tensor:
+        """g_ω on standardised input, shape (b, D)."""
+        return self.body((x - self.in_mean) / self.in_scale)
+
+    def eigenfunctions(self, x: torch.Tensor) -> torch.Tensor:
+        """f_1..f_D at x (π-orthonormal on the training data), shape (b, D)."""
+        return (self.raw(x) - self.out_mean) @ self.out_proj
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Diffusion coordinates ψ(x) = λ^t f(x), shape (b, D)."""
+        return self.eigenfunctions(x) * self.out_scale

@@ -1,0 +1,198 @@
+"""The diffusion-map prior against theory: graph, exact diffusion maps, automatic D, SpectralNet.
+
+On the circle, sphere and flat torus the first non-trivial eigenspace of the Laplace–Beltrami
+operator is spanned by the centred ambient coordinates, with multiplicity 2, 3 and 4.
+"""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.linalg import subspace_angles
+from sklearn.neighbors import KNeighborsRegressor
+
+from vdae import DiffusionMap, SpectralNet
+from vdae.datasets import make_circle, make_clusters, make_strip, make_torus
+from vdae.exceptions import DisconnectedGraphWarning
+from vdae.prior.diffusion import markov_normalize
+from vdae.prior.graph import build_affinity_graph, nearest_neighbors
+
+
+def max_sine(A, B):
+    """Largest principal-angle sine between the column spans of A and B."""
+    return float(np.sin(subspace_angles(A - A.mean(0), B - B.mean(0))).max())
+
+
+# ----------------------------------------------------------------------------- graph
+def test_affinity_is_symmetric_sparse_with_unit_diagonal():
+    X = make_circle(500, random_state=0).X
+    g = build_affinity_graph(X, 10)
+    K = g.K
+    assert sp.issparse(K) and K.nnz <= 2 * 10 * 500 + 500
+    assert abs(K - K.T).max() < 1e-12
+    np.testing.assert_allclose(K.diagonal(), 1.0)
+    assert K.data.min() > 0 and K.data.max() <= 1.0
+
+
+def test_markov_rows_sum_to_one_and_alpha_normalisation():
+    X = make_circle(400, random_state=1).X
+    K = build_affinity_graph(X, 10).K
+    K_a, d, q = markov_normalize(K, 1.0)
+    M = sp.diags(1 / d) @ K_a
+    np.testing.assert_allclose(np.asarray(M.sum(1)).ravel(), 1.0, atol=1e-12)
+    np.testing.assert_allclose(q, np.asarray(K.sum(1)).ravel())
+    dense = K.toarray() / np.outer(q, q)
+    np.testing.assert_allclose(K_a.toarray(), dense, rtol=1e-12)
+
+
+def test_approximate_neighbours_agree_with_exact():
+    X = np.random.default_rng(0).normal(size=(3000, 8)).astype(np.float32)
+    ind_e, dist_e, _ = nearest_neighbors(X, 10, method="exact")
+    ind_a, dist_a, _ = nearest_neighbors(X, 10, method="approximate", random_state=0)
+    recall = np.mean([len(set(a) & set(e)) / 10 for a, e in zip(ind_a, ind_e)])
+    assert recall >= 0.95
+    assert not np.any(ind_a == np.arange(3000)[:, None])  # self excluded
+
+
+# ----------------------------------------------------------------- exact diffusion map
+@pytest.mark.parametrize("name", ["circle", "sphere", "flat_torus"])
+def test_exact_map_recovers_first_eigenspace(name, manifold_data, exact_maps):
+    X, X_test, D = manifold_data[name]
+    dm = exact_maps[name]
+    gaps = 1 - dm.eigenvalues_
+    # multiplicity D: the first D Laplacian eigenvalues agree, the (D+1)-th is clearly larger
+    assert gaps[D - 1] / gaps[0] < 1.25
+    assert gaps[D] / gaps[D - 1] > 2.0
+    assert max_sine(dm.embedding_[:, :D], X) <= 0.15
+    assert max_sine(dm.transform(X_test)[:, :D], X_test) <= 0.15  # Nyström on held-out points
+
+
+def test_eigenvectors_are_pi_orthonormal_and_nontrivial(manifold_data, exact_maps):
+    dm = exact_maps["sphere"]
+    F, pi = dm.eigenvectors_, dm.stationary_
+    np.testing.assert_allclose(F.T @ (pi[:, None] * F), np.eye(F.shape[1]), atol=1e-8)
+    np.testing.assert_allclose(pi @ F, 0.0, atol=1e-8)
+    lam = dm.eigenvalues_
+    assert np.all(np.diff(lam) <= 1e-12) and lam[0] < 1
+
+
+def test_nystrom_reproduces_training_points(manifold_data, exact_maps):
+    X, _, _ = manifold_data["circle"]
+    dm = exact_maps["circle"]
+    err = np.abs(dm.transform(X[:200]) - dm.embedding_[:200]).max()
+    assert err < 0.05 * np.abs(dm.embedding_).max()
+
+
+def test_deterministic_signs_and_repeatability():
+    X = make_circle(800, random_state=3).X
+    a = DiffusionMap(3).fit_transform(X)
+    b = DiffusionMap(3).fit_transform(X)
+    np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------------- automatic D
+def _recoverable(Z, params, k=10):
+    """Held-out R² of predicting each intrinsic coordinate from Z by kNN regression."""
+    n = len(Z) // 2
+    reg = KNeighborsRegressor(k).fit(Z[:n], params[:n])
+    resid = ((reg.predict(Z[n:]) - params[n:]) ** 2).sum(0)
+    return 1 - resid / ((params[n:] - params[n:].mean(0)) ** 2).sum(0)
+
+
+def test_automatic_dimension_on_torus_includes_tube_angle():
+    data = make_torus(2000, random_state=4)
+    dm = DiffusionMap(n_neighbors=15).fit(data.X)
+    assert dm.n_components_ >= 6
+    u, v = data.params[:, 0], data.params[:, 1]
+    circ = np.c_[np.cos(u), np.sin(u), np.cos(v), np.sin(v)]
+    assert _recoverable(dm.embedding_, circ).min() > 0.9
+    assert _recoverable(dm.embedding_[:, :4], circ).min() < 0.5  # D = 4 collapses the tube
+
+
+def test_automatic_dimension_on_long_strip():
+    data = make_strip(2000, length=4.0, random_state=5)
+    dm = DiffusionMap(n_neighbors=15).fit(data.X)
+    D = dm.n_components_
+    assert 3 <= D <= 6
+    np.testing.assert_array_equal(dm.components_, np.arange(1, D + 1))
+    assert _recoverable(dm.embedding_, data.X).min() > 0.9
+    assert _recoverable(dm.embedding_[:, : D - 1], data.X).min() < 0.5  # the short side is new
+
+
+@pytest.mark.parametrize("make, D", [(make_circle, 2)])
+def test_automatic_dimension_small_cases(make, D):
+    assert DiffusionMap().fit(make(1500, random_state=6).X).n_components_ == D
+
+
+# ---------------------------------------------------------------------- clustered data
+def test_two_disjoint_circles_are_two_components_and_separated():
+    data = make_clusters(1000, n_clusters=2, random_state=7)
+    with pytest.warns(DisconnectedGraphWarning, match="2 connected components"):
+        dm = DiffusionMap(3).fit(data.X)
+    assert dm.n_graph_components_ == 2
+    first = dm.embedding_[:, 0]
+    assert dm.eigenvalues_[0] == pytest.approx(1.0)
+    a, b = first[data.y == 0], first[data.y == 1]
+    assert np.ptp(a) < 1e-8 and np.ptp(b) < 1e-8 and abs(a[0] - b[0]) > 0.5
+
+
+# --------------------------------------------------------------------------- SpectralNet
+@pytest.mark.parametrize("name", ["circle", "sphere", "flat_torus"])
+def test_spectralnet_matches_theory_on_held_out_points(name, manifold_data, spectral_nets, exact_maps):
+    X, X_test, D = manifold_data[name]
+    sn = spectral_nets[name]
+    assert max_sine(sn.transform(X_test), X_test) <= 0.2
+    exact_gap = 1 - exact_maps[name].eigenvalues_[:D]
+    np.testing.assert_allclose(1 - sn.eigenvalues_, exact_gap, rtol=0.10)
+
+
+def test_spectralnet_outputs_are_pi_orthonormal(manifold_data, spectral_nets, exact_maps):
+    X, _, D = manifold_data["sphere"]
+    pi = exact_maps["sphere"].stationary_
+    F = spectral_nets["sphere"].transform(X) / spectral_nets["sphere"].eigenvalues_
+    np.testing.assert_allclose(F.T @ (pi[:, None] * F), np.eye(D), atol=2e-3)
+
+
+def test_spectralnet_same_seed_same_output():
+    X = make_circle(300, random_state=8).X
+    kw = dict(n_neighbors=10, epochs=20, hidden=(32, 32), random_state=3, verbose=0)
+    a = SpectralNet(2, **kw).fit(X).transform(X)
+    b = SpectralNet(2, **kw).fit(X).transform(X)
+    np.testing.assert_array_equal(a, b)
+    c = SpectralNet(2, **{**kw, "random_state": 4}).fit(X).transform(X)
+    assert not np.array_equal(a, c)
+
+
+# --------------------------------------------------------------------------- bad input
+BAD_INPUTS = [
+    (np.array([[0.0, np.nan], [1, 2], [3, 4]] * 10), ValueError, "NaN"),
+    (np.array([[0.0, np.inf], [1, 2], [3, 4]] * 10), ValueError, "infinity"),
+    (np.array([["a", "b"]] * 30), TypeError, "real numbers"),
+    (np.arange(30.0), ValueError, "2-D"),
+    (np.random.default_rng(0).normal(size=(10, 2)), ValueError, "n_neighbors"),
+    (np.ones((50, 3)), ValueError, "identical"),
+]
+
+
+@pytest.mark.parametrize("Estimator", [DiffusionMap, SpectralNet])
+@pytest.mark.parametrize("X, err, msg", BAD_INPUTS)
+def test_bad_input_is_refused_with_named_argument(Estimator, X, err, msg):
+    with pytest.raises(err, match=msg) as info:
+        Estimator(2, n_neighbors=15).fit(X)
+    assert "X" in str(info.value)
+
+
+@pytest.mark.parametrize("param, value, err", [
+    ("n_neighbors", 0, ValueError), ("n_neighbors", 2.5, TypeError), ("alpha", 1.5, ValueError),
+    ("bandwidth", "huge", ValueError), ("n_components", -1, ValueError),
+])
+def test_bad_parameters_are_refused(param, value, err):
+    X = make_circle(100, random_state=0).X
+    with pytest.raises(err, match=param):
+        DiffusionMap(**{param: value}).fit(X)
+
+
+def test_transform_checks_feature_count(exact_maps):
+    with pytest.raises(ValueError, match="features"):
+        exact_maps["circle"].transform(np.zeros((3, 5)))
