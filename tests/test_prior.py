@@ -63,7 +63,7 @@ def test_exact_map_recovers_first_eigenspace(name, manifold_data, exact_maps):
     gaps = 1 - dm.eigenvalues_
     # multiplicity D: the first D Laplacian eigenvalues agree, the (D+1)-th is clearly larger
     assert gaps[D - 1] / gaps[0] < 1.25
-    assert gaps[D] / gaps[D - 1] > 2.0
+    assert gaps[D] / gaps[D - 1] > 1.5  # theory: 4, 3, 2 (next Laplace–Beltrami eigenvalue)
     assert max_sine(dm.embedding_[:, :D], X) <= 0.15
     assert max_sine(dm.transform(X_test)[:, :D], X_test) <= 0.15  # Nyström on held-out points
 

@@ -26,8 +26,12 @@ def resolve_device(device: str | torch.device) -> torch.device:
 
 
 def to_tensor(X: np.ndarray, device: torch.device) -> torch.Tensor:
-    """A float32 tensor on ``device`` sharing memory with ``X`` where possible."""
-    return torch.as_tensor(np.ascontiguousarray(X, dtype=np.float32), device=device)
+    """A float32 tensor on ``device`` sharing memory with ``X`` where possible (read-only
+    arrays, such as memory-mapped files, are copied)."""
+    arr = np.ascontiguousarray(X, dtype=np.float32)
+    if not arr.flags.writeable:
+        arr = arr.copy()
+    return torch.as_tensor(arr, device=device)
 
 
 @torch.no_grad()

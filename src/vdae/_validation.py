@@ -144,7 +144,11 @@ def validate_params(params: dict[str, Any], constraints: dict[str, list], owner:
         wants_str = any(
             isinstance(c, Options) and any(isinstance(v, str) for v in c.values) for c in allowed
         )
-        type_ok = (numeric and wants_numeric) or (is_str_like and wants_str)
+        wants_int_only = all(c.kind is int for c in allowed if isinstance(c, Interval))
+        integral = isinstance(value, numbers.Integral) or (numeric and float(value).is_integer())
+        type_ok = (numeric and wants_numeric and (integral or not wants_int_only)) or (
+            is_str_like and wants_str
+        )
         err = ValueError if type_ok else TypeError
         raise err(f"{owner}: parameter {name!r} must be {expected}; got {value!r}.")
 

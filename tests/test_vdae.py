@@ -1,0 +1,178 @@
+"""The VDAE against its promises: samples on the manifold, covering it, stable walks, the loss
+terms' mathematics, save/load, and clear errors."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from vdae import VDAE
+from vdae.datasets import make_circle, make_clusters, make_loop, make_sphere
+from vdae.exceptions import ModelFileError, NotFittedError
+from vdae.losses import gaussian_kl_same_mean
+from vdae.metrics import gromov_wasserstein, precision_recall
+from vdae.neighborhoods import local_covariance_factors, nearest_in_pool
+
+
+@pytest.fixture(scope="module", params=["sphere", "loop"])
+def fitted(request):
+    make = {"sphere": make_sphere, "loop": make_loop}[request.param]
+    data = make(2000, random_state=1)
+    model = VDAE(random_state=0, verbose=0).fit(data.X)
+    return request.param, data, make(2000, random_state=2), model
+
+
+def test_samples_lie_on_the_manifold_and_cover_it(fitted):
+    name, data, fresh, model = fitted
+    S = model.sample(2000, random_state=0)
+    man = data.manifold
+    d = man.distance(S) / man.diameter
+    assert np.median(d) <= 0.01 and np.quantile(d, 0.95) <= 0.03
+    from sklearn.neighbors import NearestNeighbors
+
+    gap, _ = NearestNeighbors(n_neighbors=1).fit(S).kneighbors(fresh.X)
+    assert gap.max() <= 0.1 * man.diameter
+
+
+def test_walks_do_not_degrade_with_steps(fitted):
+    name, data, fresh, model = fitted
+    S10 = model.sample(1000, n_steps=10, random_state=3)
+    S100 = model.sample(1000, n_steps=100, random_state=3)
+    gw10 = gromov_wasserstein(S10, fresh.X, n_samples=1000, random_state=0)
+    gw100 = gromov_wasserstein(S100, fresh.X, n_samples=1000, random_state=0)
+    assert gw100 <= 1.5 * gw10 + 0.5  # 0.5 ≈ the GW solver's run-to-run noise at this size
+    assert precision_recall(fresh.X[:1000], S100).precision >= 0.95
+    d = data.manifold.distance(S100) / data.manifold.diameter
+    assert np.quantile(d, 0.95) <= 0.03
+
+
+def test_random_walk_and_burst_shapes_and_locality(fitted):
+    name, data, _, model = fitted
+    traj = model.random_walk(data.X[:7], 5, random_state=0)
+    assert traj.shape == (6, 7, data.X.shape[1])
+    np.testing.assert_array_equal(traj[0], data.X[:7])
+    burst = model.burst(data.X[0], 500, random_state=0)
+    assert burst.shape == (500, data.X.shape[1])
+    # one step is local: much smaller than the manifold, but not a point mass
+    spread = np.linalg.norm(burst - data.X[0], axis=1)
+    assert 0 < np.median(spread) < 0.3 * data.manifold.diameter
+
+
+def test_same_seed_same_samples_and_save_load_identical(fitted, tmp_path):
+    name, data, _, model = fitted
+    a = model.sample(300, random_state=5)
+    np.testing.assert_array_equal(a, model.sample(300, random_state=5))
+    path = tmp_path / "m.vdae"
+    model.save(path)
+    loaded = VDAE.load(path)
+    np.testing.assert_array_equal(loaded.sample(300, random_state=5), a)
+    np.testing.assert_array_equal(loaded.transform(data.X[:50]), model.transform(data.X[:50]))
+    np.testing.assert_array_equal(loaded.random_walk(data.X[:4], 3, random_state=1),
+                                  model.random_walk(data.X[:4], 3, random_state=1))
+
+
+def test_truncated_and_foreign_model_files_are_refused(fitted, tmp_path):
+    model = fitted[3]
+    path = tmp_path / "m.vdae"
+    model.save(path)
+    raw = path.read_bytes()
+    (tmp_path / "cut.vdae").write_bytes(raw[: len(raw) // 2])
+    with pytest.raises(ModelFileError):
+        VDAE.load(tmp_path / "cut.vdae")
+    flipped = bytearray(raw)
+    flipped[-10] ^= 0xFF
+    (tmp_path / "flip.vdae").write_bytes(bytes(flipped))
+    with pytest.raises(ModelFileError, match="checksum"):
+        VDAE.load(tmp_path / "flip.vdae")
+    np.save(tmp_path / "foreign.npy", np.zeros(3))
+    with pytest.raises(ModelFileError, match="not a vdae model"):
+        VDAE.load(tmp_path / "foreign.npy")
+    torch.save({"a": 1}, tmp_path / "pickle.pt")
+    with pytest.raises(ModelFileError):
+        VDAE.load(tmp_path / "pickle.pt")
+
+
+def test_bad_inputs_raise_clear_errors(fitted):
+    name, data, _, model = fitted
+    m = data.X.shape[1]
+    with pytest.raises(ValueError, match="X0"):
+        model.random_walk(np.full((2, m), np.nan), 3)
+    with pytest.raises(ValueError, match="n_steps"):
+        model.random_walk(data.X[:2], -1)
+    with pytest.raises(TypeError, match="n_steps"):
+        model.sample(10, n_steps=2.5)
+    with pytest.raises(ValueError, match="features"):
+        model.transform(np.zeros((3, m + 1)))
+    with pytest.raises(ValueError, match="n_samples"):
+        model.sample(0)
+    with pytest.raises(ValueError, match="Z"):
+        model.inverse_transform(np.zeros((2, model.n_components_ + 2)))
+
+
+def test_unfitted_model_says_so():
+    with pytest.raises(NotFittedError, match="fit"):
+        VDAE().sample(3)
+
+
+@pytest.mark.parametrize("param, value, err", [
+    ("alpha", 0.0, ValueError), ("alpha", "big", TypeError), ("prior", "gan", ValueError),
+    ("decoder_hidden", (0,), TypeError), ("batch_size", 1, ValueError),
+])
+def test_bad_parameters(param, value, err):
+    X = make_circle(100, random_state=0).X
+    with pytest.raises(err, match=param):
+        VDAE(**{param: value}).fit(X)
+
+
+# -------------------------------------------------------------------- the loss terms
+def test_kl_matches_closed_form_by_hand():
+    rng = np.random.default_rng(0)
+    D = 3
+    A, B = rng.normal(size=(D, D)), rng.normal(size=(D, D))
+    C, S = A @ A.T + np.eye(D), B @ B.T + np.eye(D)
+    expected = 0.5 * (np.trace(np.linalg.solve(S, C)) - D + np.log(np.linalg.det(S) / np.linalg.det(C)))
+    Lq = torch.tensor(np.linalg.cholesky(C))[None]
+    Lp = torch.tensor(np.linalg.cholesky(S))[None]
+    assert float(gaussian_kl_same_mean(Lq, Lp)) == pytest.approx(expected, rel=1e-10)
+    assert float(gaussian_kl_same_mean(Lp, Lp)) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_local_covariance_is_centred_covariance_of_neighbours():
+    rng = np.random.default_rng(1)
+    Z = rng.normal(size=(200, 2))
+    L = local_covariance_factors(Z, 20, ridge=0.1).astype(np.float64)
+    from sklearn.neighbors import NearestNeighbors
+
+    _, ind = NearestNeighbors(n_neighbors=20).fit(Z).kneighbors(Z[:1])
+    S = np.cov(Z[ind[0]].T, bias=True)
+    S += 0.1 * np.trace(S) / 2 * np.eye(2)
+    np.testing.assert_allclose(L[0] @ L[0].T, S, rtol=1e-5)
+
+
+def test_nearest_in_pool_excludes_self_and_handles_chunks():
+    pool = torch.tensor([[0.0], [1.0], [2.0], [10.0]])
+    q = torch.tensor([[0.1], [1.9], [9.0]])
+    np.testing.assert_array_equal(nearest_in_pool(q, pool).numpy(), [0, 2, 3])
+    np.testing.assert_array_equal(nearest_in_pool(q, pool, torch.tensor([0, 2, 3]), chunk=2).numpy(),
+                                  [1, 1, 2])
+
+
+def test_alpha_scales_the_step():
+    X = make_circle(600, random_state=4).X
+    kw = dict(epochs=60, encoder_epochs=150, random_state=0, verbose=0, prior="exact")
+    small = VDAE(alpha=0.25, **kw).fit(X)
+    large = VDAE(alpha=4.0, **kw).fit(X)
+    step = lambda m: np.median(np.linalg.norm(m.burst(X[0], 400, random_state=0) - X[0], axis=1))  # noqa: E731
+    assert step(large) > 2.5 * step(small)  # √(4 / 0.25) = 4 in theory
+
+
+def test_walks_stay_in_their_cluster():
+    data = make_clusters(1200, n_clusters=2, random_state=5)
+    with pytest.warns(UserWarning, match="connected components"):
+        model = VDAE(epochs=60, encoder_epochs=200, random_state=0, verbose=0).fit(data.X)
+    seeds = data.X[:100]
+    traj = model.random_walk(seeds, 10, random_state=0)
+    centres = np.array([data.X[data.y == c].mean(0) for c in range(2)])
+    final = np.argmin(((traj[-1][:, None] - centres[None]) ** 2).sum(-1), axis=1)
+    assert np.mean(final == data.y[:100]) >= 0.98
