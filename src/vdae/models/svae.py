@@ -1,0 +1,159 @@
+"""The hyperspherical VAE baseline (S-VAE; Davidson, Falorsi, De Cao, Kipf, Tomczak, UAI 2018)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from .._torch import resolve_device
+from .._validation import (
+    BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array, check_random_state,
+)
+from ..distributions import VonMisesFisher, sample_uniform_sphere
+from .beta_vae import ACTIVATIONS, DEVICES, VariationalAutoencoderBase
+
+__all__ = ["HypersphericalVAE"]
+
+
+class HypersphericalVAE(VariationalAutoencoderBase):
+    """S-VAE: a VAE whose latent space is the sphere S^{D−1} ⊂ R^D.
+
+    Prior: the uniform distribution on S^{D−1}. Posterior: von Mises–Fisher vMF(μ(x), κ(x)),
+    with μ(x) the normalised first D encoder outputs and κ(x) = softplus(h_{D+1}(x)) + 1 (the
+    +1, as in Davidson et al., keeps the posterior away from the flat κ → 0 limit where the
+    sampler's gradient is poorest). The decoder f_θ is the VDAE's :class:`~vdae.nn.Decoder`
+    applied to points of the sphere. The loss per point (standardised data units) is
+
+    .. math::
+
+        \\frac{\\lVert x − f_θ(z)\\rVert^2}{2c} + \\frac m2 \\log 2πc
+        + D_{KL}\\big(\\mathrm{vMF}(μ(x), κ(x))\\,\\|\\,U(S^{D-1})\\big),
+        \\qquad z \\sim \\mathrm{vMF}(μ(x), κ(x)),
+
+    with z drawn by the reparameterised rejection sampler of
+    :meth:`vdae.distributions.VonMisesFisher.rsample` and the KL in closed form
+    (:meth:`~vdae.distributions.VonMisesFisher.kl_to_uniform`).
+
+    Parameters
+    ----------
+    n_components : int ≥ 2, default=3
+        D, the ambient dimension of the latent sphere S^{D−1} (D = 2: a circle, D = 3: S²).
+    encoder_hidden, decoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths (the VDAE's defaults).
+    activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
+    epochs : int or None, default=None
+        Passes over the data; None: max(3000 steps, 2 epochs).
+    batch_size : int, default=256
+    learning_rate : float, default=1e-3
+        Adam's, decayed by a cosine schedule.
+    likelihood_variance : float, default=0.01
+        c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]).
+    device : str, default="auto"
+    random_state : int, Generator or None, default=None
+    verbose : int, default=1
+
+    Attributes
+    ----------
+    encoder_ : torch.nn.Sequential
+        Standardised x (b, m) → (unnormalised μ, raw κ), shape (b, D + 1).
+    decoder_ : Decoder
+    history_ : list of float
+        Mean loss per epoch.
+    n_components_, n_features_in_ : int
+    device_ : torch.device
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vdae.models import HypersphericalVAE
+    >>> t = np.random.default_rng(0).uniform(0, 2 * np.pi, 500)
+    >>> X = np.c_[np.cos(t), np.sin(t)]
+    >>> model = HypersphericalVAE(2, epochs=5, random_state=0, verbose=0).fit(X)
+    >>> model.transform(X[:4]).shape
+    (4, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(int, 2, None)],
+        "encoder_hidden": [HIDDEN],
+        "decoder_hidden": [HIDDEN],
+        "activation": [Options(ACTIVATIONS)],
+        "epochs": [Interval(int, 1, None), NONE],
+        "batch_size": [Interval(int, 2, None)],
+        "learning_rate": [Interval(float, 0, 1, closed="right")],
+        "likelihood_variance": [Interval(float, 0, None, closed="neither")],
+        "device": [Options(DEVICES)],
+        "random_state": [RANDOM_STATE],
+        "verbose": [Interval(int, 0, None), BOOL],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 3,
+        *,
+        encoder_hidden: Sequence[int] = (256, 256, 256),
+        decoder_hidden: Sequence[int] = (256, 256, 256),
+        activation: str = "relu",
+        epochs: int | None = None,
+        batch_size: int = 256,
+        learning_rate: float = 1e-3,
+        likelihood_variance: float = 0.01,
+        device: str = "auto",
+        random_state=None,
+        verbose: int = 1,
+    ):
+        self.n_components = n_components
+        self.encoder_hidden = encoder_hidden
+        self.decoder_hidden = decoder_hidden
+        self.activation = activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.likelihood_variance = likelihood_variance
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    def _encoder_width(self, n_components: int) -> int:
+        return n_components + 1
+
+    def _posterior(self, h: torch.Tensor) -> VonMisesFisher:
+        loc = F.normalize(h[:, :-1], dim=-1, eps=1e-12)
+        return VonMisesFisher(loc, F.softplus(h[:, -1]) + 1.0)
+
+    def _kl(self, posterior: VonMisesFisher) -> torch.Tensor:
+        return posterior.kl_to_uniform()
+
+    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        return sample_uniform_sphere(n, self.n_components_, gen, device=self.device_)
+
+    def fit(self, X, y=None) -> "HypersphericalVAE":
+        """Train encoder and decoder on X by the evidence lower bound.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = check_array(X, "X", min_samples=2)
+        rng = check_random_state(self.random_state)
+        self.device_ = resolve_device(self.device)
+        self._fit_weights(X, 1.0, rng)
+        return self
+
+    def transform(self, X) -> np.ndarray:
+        """Posterior mean direction μ(x) of each row (unit vectors), shape (n_samples, D).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+        """
+        return super().transform(X)

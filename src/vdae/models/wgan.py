@@ -1,0 +1,346 @@
+"""The Wasserstein GAN baseline with gradient penalty (WGAN-GP; Gulrajani et al., NeurIPS 2017)."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from .._torch import batched_apply, resolve_device, to_tensor
+from .._validation import (
+    BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array, check_random_state,
+    torch_generator,
+)
+from ..exceptions import TrainingDivergedError
+from ..nn import Decoder, make_mlp
+from ..training import cosine_lr, seeded, train_steps
+from .base import GenerativeModel, load_module_state, module_state
+from .beta_vae import ACTIVATIONS, DEVICES
+
+__all__ = ["WGANGP"]
+
+
+class _AdamBetas:
+    """Constraint: a pair (β₁, β₂) of reals in [0, 1)."""
+
+    def accepts(self, value: Any) -> bool:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") or len(value) != 2:
+            return False
+        return all(isinstance(b, numbers.Real) and not isinstance(b, bool) and 0 <= b < 1
+                   for b in value)
+
+    def __str__(self) -> str:
+        return "a pair (beta1, beta2) of real numbers in [0, 1)"
+
+
+def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Tensor,
+                     gen: torch.Generator) -> torch.Tensor:
+    """E[(‖∇ₓ f(x̂)‖ − 1)²] at x̂ = t x + (1 − t) x̃, t ~ U(0, 1) per pair (Gulrajani et al.).
+
+    Parameters
+    ----------
+    critic : module mapping (b, m) → (b, 1)
+    real, fake : tensor of shape (b, m)
+
+    Returns
+    -------
+    scalar tensor (differentiable in the critic's weights)
+    """
+    t = torch.rand(real.shape[0], 1, generator=gen, device=real.device, dtype=real.dtype)
+    x_hat = (t * real + (1 - t) * fake).requires_grad_(True)
+    (grad,) = torch.autograd.grad(critic(x_hat).sum(), x_hat, create_graph=True)
+    return ((grad.norm(dim=-1) - 1) ** 2).mean()
+
+
+class WGANGP(GenerativeModel):
+    """Wasserstein GAN with gradient penalty: generator f_θ: R^D → R^m, critic f_w: R^m → R.
+
+    Latent z ~ N(0, I_D); the generator is the VDAE's :class:`~vdae.nn.Decoder` (same widths,
+    same data standardisation), the critic an MLP on standardised data. Training alternates
+    ``critic_steps`` (default 5, as in Gulrajani et al.) critic updates with one generator
+    update, minimising
+
+    .. math::
+
+        L_{critic} = \\mathbb E_z f_w(f_θ(z)) − \\mathbb E_x f_w(x)
+        + λ\\,\\mathbb E_{\\hat x}\\big(\\lVert∇ f_w(\\hat x)\\rVert − 1\\big)^2,
+        \\qquad L_{gen} = −\\mathbb E_z f_w(f_θ(z)),
+
+    with Adam (``learning_rate``, ``critic_learning_rate``, ``betas``) and a cosine decay of
+    both rates. −L_critic (before
+    the penalty) estimates the Wasserstein-1 distance between data and samples.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Latent dimension D.
+    critic_steps : int, default=5
+        Critic updates per generator update.
+    gradient_penalty : float > 0, default=10.0
+        λ.
+    generator_hidden, critic_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths (the VDAE decoder's defaults).
+    activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
+    epochs : int or None, default=None
+        Passes of the critic over the data (one critic step reads one batch); None:
+        max(2000 generator steps, 2 epochs).
+    batch_size : int, default=256
+    learning_rate : float, default=1e-4
+        The generator's Adam rate (and the critic's when ``critic_learning_rate`` is None).
+    critic_learning_rate : float or None, default=None
+        The critic's Adam rate; None: ``learning_rate`` (Gulrajani et al.'s setting). A critic
+        rate a few times the generator's (the two time-scale rule, Heusel et al., NeurIPS
+        2017) keeps the critic ahead of the generator and damps the oscillations of small
+        networks.
+    betas : pair of float, default=(0.5, 0.9)
+        Adam's (β₁, β₂) for both networks.
+    device : str, default="auto"
+    random_state : int, Generator or None, default=None
+    verbose : int, default=1
+
+    Attributes
+    ----------
+    generator_ : Decoder
+    critic_ : torch.nn.Sequential
+        Standardised x (b, m) → score (b, 1); see :meth:`critic_score` for data units.
+    history_ : list of float
+        Mean critic loss L_critic per epoch.
+    n_components_, n_features_in_ : int
+    device_ : torch.device
+
+    Notes
+    -----
+    A GAN has no encoder: :meth:`transform` raises ``NotImplementedError``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vdae.models import WGANGP
+    >>> t = np.random.default_rng(0).uniform(0, 2 * np.pi, 500)
+    >>> X = np.c_[np.cos(t), np.sin(t)]
+    >>> model = WGANGP(epochs=10, random_state=0, verbose=0).fit(X)
+    >>> model.sample(3, random_state=0).shape
+    (3, 2)
+    """
+
+    _parameter_constraints: dict = {
+        "n_components": [Interval(int, 1, None)],
+        "critic_steps": [Interval(int, 1, None)],
+        "gradient_penalty": [Interval(float, 0, None, closed="neither")],
+        "generator_hidden": [HIDDEN],
+        "critic_hidden": [HIDDEN],
+        "activation": [Options(ACTIVATIONS)],
+        "epochs": [Interval(int, 1, None), NONE],
+        "batch_size": [Interval(int, 2, None)],
+        "learning_rate": [Interval(float, 0, 1, closed="right")],
+        "critic_learning_rate": [Interval(float, 0, 1, closed="right"), NONE],
+        "betas": [_AdamBetas()],
+        "device": [Options(DEVICES)],
+        "random_state": [RANDOM_STATE],
+        "verbose": [Interval(int, 0, None), BOOL],
+    }
+
+    def __init__(
+        self,
+        n_components: int = 2,
+        *,
+        critic_steps: int = 5,
+        gradient_penalty: float = 10.0,
+        generator_hidden: Sequence[int] = (256, 256, 256),
+        critic_hidden: Sequence[int] = (256, 256, 256),
+        activation: str = "relu",
+        epochs: int | None = None,
+        batch_size: int = 256,
+        learning_rate: float = 1e-4,
+        critic_learning_rate: float | None = None,
+        betas: tuple[float, float] = (0.5, 0.9),
+        device: str = "auto",
+        random_state=None,
+        verbose: int = 1,
+    ):
+        self.n_components = n_components
+        self.critic_steps = critic_steps
+        self.gradient_penalty = gradient_penalty
+        self.generator_hidden = generator_hidden
+        self.critic_hidden = critic_hidden
+        self.activation = activation
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.critic_learning_rate = critic_learning_rate
+        self.betas = betas
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, X, y=None) -> "WGANGP":
+        """Train generator and critic on X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        X = check_array(X, "X", min_samples=2)
+        rng = check_random_state(self.random_state)
+        self.device_ = resolve_device(self.device)
+        self._build(X, int(rng.integers(0, 2**31 - 1)))
+        self.history_ = self._train(X, torch_generator(rng, self.device_))
+        return self
+
+    def _build(self, X: np.ndarray, seed: int) -> None:
+        D, m = self.n_components, X.shape[1]
+        with seeded(seed):
+            self.generator_ = Decoder(D, m, self.generator_hidden, self.activation)
+            self.critic_ = make_mlp(m, self.critic_hidden, 1, self.activation)
+        x_mean = X.mean(axis=0, dtype=np.float64)
+        self.generator_.x_mean.copy_(torch.as_tensor(x_mean, dtype=torch.float32))
+        self.generator_.x_scale.fill_(float(np.abs(X - x_mean).max()) or 1.0)
+        self.generator_.to(self.device_), self.critic_.to(self.device_)
+        self.n_components_, self.n_features_in_ = D, m
+
+    def _standardize(self, X: np.ndarray) -> torch.Tensor:
+        g = self.generator_
+        return (to_tensor(X, self.device_) - g.x_mean) / g.x_scale
+
+    def _schedule(self, n: int) -> tuple[int, int, int]:
+        """(batch size, critic steps per epoch, total critic steps)."""
+        B = min(self.batch_size, n)
+        per_epoch = max(1, math.ceil(n / B))
+        if self.epochs is not None:
+            return B, per_epoch, self.epochs * per_epoch
+        return B, per_epoch, max(2000 * self.critic_steps, 2 * per_epoch)
+
+    def _generator_update(self, opt: torch.optim.Optimizer, B: int, gen: torch.Generator) -> None:
+        """One Adam step on L_gen; the critic's gradients are left untouched."""
+        z = torch.randn(B, self.n_components_, generator=gen, device=self.device_)
+        loss = -self.critic_(self.generator_.standardized(z)).mean()
+        if not math.isfinite(float(loss.detach())):
+            raise TrainingDivergedError(f"WGANGP: the generator loss became {float(loss)}; "
+                                        "lower the learning rate.")
+        params = list(self.generator_.parameters())
+        for p, g in zip(params, torch.autograd.grad(loss, params)):
+            p.grad = g
+        opt.step()
+
+    def _train(self, X: np.ndarray, gen: torch.Generator) -> list[float]:
+        """critic_steps critic updates per generator update; returns the critic loss per epoch."""
+        Xs, n = self._standardize(X), X.shape[0]
+        B, per_epoch, total = self._schedule(n)
+        n_gen = max(1, total // self.critic_steps)
+        c_lr = self.critic_learning_rate
+        c_lr = self.learning_rate if c_lr is None else c_lr
+        c_opt = torch.optim.Adam(self.critic_.parameters(), lr=c_lr, betas=tuple(self.betas))
+        g_opt = torch.optim.Adam(self.generator_.parameters(), lr=self.learning_rate,
+                                 betas=tuple(self.betas))
+        g_sched = cosine_lr(g_opt, n_gen)
+        lam = float(self.gradient_penalty)
+
+        def step(i: int) -> torch.Tensor:
+            if i > 0 and i % self.critic_steps == 0:
+                self._generator_update(g_opt, B, gen)
+                g_sched.step()
+            real = Xs[torch.randint(n, (B,), generator=gen, device=self.device_)]
+            z = torch.randn(B, self.n_components_, generator=gen, device=self.device_)
+            with torch.no_grad():
+                fake = self.generator_.standardized(z)
+            gap = self.critic_(fake).mean() - self.critic_(real).mean()
+            return gap + lam * gradient_penalty(self.critic_, real, fake, gen)
+
+        self.generator_.train(), self.critic_.train()
+        history = train_steps(step, c_opt, total, steps_per_epoch=per_epoch, desc="WGANGP",
+                              verbose=int(self.verbose), scheduler=cosine_lr(c_opt, total))
+        self._generator_update(g_opt, B, gen)  # close the last block of critic steps
+        self.generator_.eval(), self.critic_.eval()
+        return history
+
+    # --------------------------------------------------------------- inference
+    def transform(self, X) -> np.ndarray:
+        """Not available: a GAN has no encoder, so data cannot be mapped to latent codes.
+
+        Raises
+        ------
+        NotImplementedError
+            Always.
+        """
+        raise NotImplementedError("WGANGP has no encoder, so it cannot map data to latent codes; "
+                                  "use inverse_transform (latent → data) or sample instead.")
+
+    def inverse_transform(self, Z) -> np.ndarray:
+        """Generator output f_θ(Z) in data units, shape (n_samples, n_features_in_).
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_components_)
+        """
+        self._check_fitted()
+        Z = check_array(Z, "Z", n_features=self.n_components_)
+        with torch.no_grad():
+            return batched_apply(self.generator_, Z, self.device_)
+
+    def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """Generated points f_θ(z), z ~ N(0, I).
+
+        Parameters
+        ----------
+        n_samples : int ≥ 1
+        random_state : int, Generator or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+        """
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        gen = self._sampling_generator(random_state)
+        with torch.no_grad():
+            out = [self.generator_(torch.randn(min(65536, n_samples - s), self.n_components_,
+                                               generator=gen, device=self.device_)).cpu().numpy()
+                   for s in range(0, n_samples, 65536)]
+        return np.concatenate(out)
+
+    def critic_score(self, X) -> np.ndarray:
+        """Critic value f_w(x) of each row (higher: judged more data-like), shape (n_samples,).
+
+        Scores are defined up to an additive constant (the critic is trained on differences);
+        compare them between points, e.g. for discriminator rejection sampling.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+        """
+        X = self._check_X(X)
+        g = self.generator_
+
+        def score(x: torch.Tensor) -> torch.Tensor:
+            return self.critic_((x - g.x_mean) / g.x_scale)[:, 0]
+
+        with torch.no_grad():
+            return batched_apply(score, X, self.device_)
+
+    # ------------------------------------------------------------- persistence
+    def _get_state(self):
+        tensors = {**module_state("generator", self.generator_),
+                   **module_state("critic", self.critic_)}
+        return tensors, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
+                         "history": [float(h) for h in self.history_]}
+
+    def _set_state(self, tensors, fitted) -> None:
+        D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
+        self.device_ = resolve_device(self.device)
+        self.generator_ = Decoder(D, m, self.generator_hidden, self.activation)
+        self.critic_ = make_mlp(m, self.critic_hidden, 1, self.activation)
+        load_module_state("generator", self.generator_, tensors)
+        load_module_state("critic", self.critic_, tensors)
+        self.generator_.to(self.device_).eval(), self.critic_.to(self.device_).eval()
+        self.history_ = list(fitted.get("history", []))
+        self.n_components_, self.n_features_in_ = D, m
