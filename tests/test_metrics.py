@@ -130,7 +130,7 @@ def test_gw_bad_inputs():
         gromov_wasserstein(X[:, 0], X)
     with pytest.raises(ValueError, match="n_samples"):
         gromov_wasserstein(X, X, n_samples=1)
-    with pytest.raises(ValueError, match="n_repeats"):
+    with pytest.raises(TypeError, match="n_repeats"):
         gromov_wasserstein(X, X, n_repeats=2.5)
     with pytest.raises(TypeError, match="n_repeats"):
         gromov_wasserstein(X, X, n_repeats="3")

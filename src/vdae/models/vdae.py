@@ -301,9 +301,24 @@ class VDAE(GenerativeModel):
             return to_tensor(self.encoder_(x.cpu().numpy()), x.device)
         return self.encoder_(x)
 
-    def _step(self, x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
-        z = self._encode(x)
-        return self.decoder_(latent_step(z, self.covariance_(z), gen))
+    def _stepper(self, step_scale: float):
+        """One Algorithm-2 transition x → ψ(x) → z' ~ N(ψ(x), s² C_φ(x)) → ψ_θ⁻¹(z')."""
+        s = self._check_scale(step_scale)
+
+        def step(x: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
+            z = self._encode(x)
+            return self.decoder_(latent_step(z, s * self.covariance_(z), gen))
+
+        return step
+
+    @staticmethod
+    def _check_scale(step_scale) -> float:
+        if isinstance(step_scale, bool) or not isinstance(step_scale, (int, float, np.number)) \
+                or not np.isfinite(step_scale):
+            raise TypeError(f"step_scale must be a positive real number; got {step_scale!r}.")
+        if step_scale <= 0:
+            raise ValueError(f"step_scale must be > 0; got {step_scale!r}.")
+        return float(step_scale)
 
     def transform(self, X) -> np.ndarray:
         """ψ(X): diffusion coordinates, shape (n_samples, n_components_)."""
@@ -318,7 +333,7 @@ class VDAE(GenerativeModel):
         with torch.no_grad():
             return batched_apply(self.decoder_, Z, self.device_)
 
-    def random_walk(self, X0, n_steps: int, random_state=None) -> np.ndarray:
+    def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0) -> np.ndarray:
         """Chains x_{t+1} ~ p(x | x_t) from each row of ``X0`` (Algorithm 2).
 
         Parameters
@@ -327,6 +342,10 @@ class VDAE(GenerativeModel):
             Seeds (points on or near the data manifold).
         n_steps : int ≥ 0
         random_state : int, Generator or None
+        step_scale : float > 0, default=1
+            s: latent steps are drawn from N(ψ(x), s² C_φ(x)) — the sampling-time counterpart of
+            α (s² ≈ refitting with α·s²), trading mixing speed against precision: the decoder was
+            trained on steps of scale 1, so s ≫ 1 leaves the region it knows.
 
         Returns
         -------
@@ -335,15 +354,17 @@ class VDAE(GenerativeModel):
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
         gen = self._sampling_generator(random_state)
-        traj = random_walk(self._step, to_tensor(X0, self.device_), n_steps, gen)
+        traj = random_walk(self._stepper(step_scale), to_tensor(X0, self.device_), n_steps, gen)
         return traj.cpu().numpy()
 
-    def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None) -> np.ndarray:
+    def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None,
+               step_scale: float = 1.0) -> np.ndarray:
         """Draws from the walk's stationary distribution: ``n_steps`` steps from data seeds.
 
         Seeds are drawn uniformly from ``seeds_`` (training points, themselves samples of the
         data distribution), so the chains start near stationarity and ``n_steps`` only has to
         decorrelate them from their seeds; 10 steps is the default (see the mixing benchmark).
+        ``step_scale`` as in :meth:`random_walk`.
 
         Returns
         -------
@@ -355,12 +376,13 @@ class VDAE(GenerativeModel):
         rng = check_random_state(random_state)
         gen = self._sampling_generator(rng)
         seeds = self.seeds_[rng.integers(0, len(self.seeds_), n_samples)]
-        out = [random_walk(self._step, to_tensor(seeds[s : s + 65536], self.device_), n_steps,
+        step = self._stepper(step_scale)
+        out = [random_walk(step, to_tensor(seeds[s : s + 65536], self.device_), n_steps,
                            gen, keep_trajectory=False).cpu().numpy()
                for s in range(0, n_samples, 65536)]
         return np.concatenate(out)
 
-    def burst(self, x, n_samples: int, random_state=None) -> np.ndarray:
+    def burst(self, x, n_samples: int, random_state=None, *, step_scale: float = 1.0) -> np.ndarray:
         """Single-step draws from p(x' | x) (paper Fig. 4 d–f).
 
         Parameters
@@ -380,7 +402,7 @@ class VDAE(GenerativeModel):
         gen = self._sampling_generator(random_state)
         X0 = to_tensor(np.repeat(x, n_samples, axis=0), self.device_)
         with torch.no_grad():
-            return self._step(X0, gen).cpu().numpy()
+            return self._stepper(step_scale)(X0, gen).cpu().numpy()
 
     # ------------------------------------------------------------- persistence
     def _get_state(self):
