@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all bench-prior clean
+.PHONY: demo test test-all bench-prior bench-vdae clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test-all: $(STAMP)
 
 bench-prior: $(STAMP)
 	$(PY) benchmarks/prior.py
+
+bench-vdae: $(STAMP)
+	$(PY) benchmarks/vdae_quality.py
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache
