@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable
 
 import numpy as np
+import scipy.sparse
 import torch
 
 from .exceptions import NotFittedError
@@ -22,6 +23,8 @@ __all__ = [
     "validate_params",
     "check_array",
     "check_n_samples",
+    "check_span",
+    "check_finite_output",
     "check_random_state",
     "torch_generator",
     "check_is_fitted",
@@ -121,6 +124,8 @@ RANDOM_STATE = _TypeConstraint(
     "None, an int, or a numpy Generator",
 )
 HIDDEN = _Hidden()
+#: A positive scale whose inverse float32 holds (a variance c enters losses as 1 / (2c)).
+FLOAT32_SCALE = Interval(float, 1e-30, None)
 
 
 def validate_params(params: dict[str, Any], constraints: dict[str, list], owner: str) -> None:
@@ -161,13 +166,16 @@ def check_array(
     n_features: int | None = None,
     dtype: Any = np.float32,
     allow_1d_features: bool = False,
+    allow_1d_sample: bool = False,
+    owner: str | None = None,
 ) -> np.ndarray:
     """Convert ``X`` to a finite 2-D float array, or raise an error naming ``name``.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features)
-        The input. Lists, numpy arrays, memmaps and torch tensors are accepted.
+        The input. Lists, numpy arrays, memmaps, torch tensors and object arrays of numbers
+        are accepted; sparse matrices are not.
     name : str
         The argument's name, used in error messages.
     min_samples : int
@@ -176,41 +184,58 @@ def check_array(
         If given, the exact number of columns expected (e.g. the fitted ``n_features_in_``).
     dtype : numpy dtype
         Output dtype (float32 by default: the library computes in float32).
+    allow_1d_features, allow_1d_sample : bool
+        Read a 1-D array as one feature (a column) or as one sample (a row).
+    owner : str or None
+        The estimator's class name, used in the feature-count message.
 
     Returns
     -------
     ndarray of shape (n_samples, n_features), dtype ``dtype``
     """
     if isinstance(X, torch.Tensor):
+        if X.layout != torch.strided:
+            raise TypeError(f"{name} is a sparse tensor; sparse input is not supported: pass a "
+                            f"dense array ({name}.to_dense()).")
         X = X.detach().cpu().numpy()
+    if scipy.sparse.issparse(X):  # before the dict test: a dok_matrix is a dict
+        raise TypeError(f"{name} is a {type(X).__name__}; sparse input is not supported: pass a "
+                        f"dense array ({name}.toarray()).")
     if isinstance(X, (str, bytes, dict)) or X is None:
         raise TypeError(f"{name} must be a 2-D numeric array; got {type(X).__name__}.")
     try:
         arr = np.asarray(X)
-    except Exception as exc:  # ragged lists and the like
+    except (ValueError, TypeError) as exc:  # ragged lists and the like
         raise ValueError(f"{name} could not be converted to an array: {exc}") from None
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}.")
+    if arr.dtype == object:  # e.g. a pandas frame of mixed columns: numbers are fine
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must hold real numbers; got dtype object with a "
+                            f"non-numeric entry ({exc}).") from None
     if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} must hold real numbers; got complex dtype {arr.dtype}.")
-    if arr.ndim == 1 and allow_1d_features:
-        arr = arr.reshape(-1, 1)
+        raise ValueError(f"{name}: Complex data not supported; got dtype {arr.dtype}, expected "
+                         f"real numbers.")
+    if not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
+        raise TypeError(f"{name} must hold real numbers; got dtype {arr.dtype}.")
+    if arr.ndim == 1 and (allow_1d_features or allow_1d_sample):
+        arr = arr.reshape((-1, 1) if allow_1d_features else (1, -1))
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-D of shape (n_samples, n_features); got an array of shape "
-            f"{arr.shape}. Reshape a single feature with X.reshape(-1, 1) or a single sample "
-            f"with X.reshape(1, -1)."
+            f"{arr.shape}. Reshape your data with {name}.reshape(-1, 1) if it has a single "
+            f"feature or {name}.reshape(1, -1) if it is a single sample."
         )
     if arr.shape[0] < min_samples:
-        raise ValueError(f"{name} must have at least {min_samples} sample(s); got {arr.shape[0]}.")
+        raise ValueError(f"{name} has {arr.shape[0]} sample(s) (shape={arr.shape}) while a "
+                         f"minimum of {min_samples} is required.")
     if arr.shape[1] < 1:
-        raise ValueError(f"{name} must have at least 1 feature; got shape {arr.shape}.")
+        raise ValueError(f"{name} has 0 feature(s) (shape={arr.shape}) while a minimum of 1 "
+                         f"is required.")
     if n_features is not None and arr.shape[1] != n_features:
         raise ValueError(
-            f"{name} has {arr.shape[1]} features, but the estimator was fitted with "
-            f"{n_features} features."
+            f"{name} has {arr.shape[1]} features, but {owner or 'the estimator'} is expecting "
+            f"{n_features} features as input (the number it was fitted with)."
         )
     if not isinstance(arr, np.memmap) or arr.dtype != dtype:
         with np.errstate(over="ignore", invalid="ignore"):
@@ -238,6 +263,43 @@ def check_n_samples(n_samples: int, n_neighbors: int, name: str = "X") -> None:
             f"{name} has {n_samples} samples, too few for n_neighbors={n_neighbors}: need at "
             f"least n_neighbors + 1 = {n_neighbors + 1}. Lower n_neighbors or add data."
         )
+
+
+#: Coordinate ranges whose neighbour distances float32 resolves: scikit-learn's brute-force search
+#: (few or high-dimensional points) returns float32 squared distances, which overflow above about
+#: 1e19 and vanish below about 1e-19.
+DISTANCE_SPAN = (1e-15, 1e17)
+#: Coordinate ranges that a network's float32 standardisation and outputs hold with room to spare.
+FLOAT32_SPAN = (1e-30, 1e30)
+
+
+def check_span(X: np.ndarray, name: str = "X", span: tuple = DISTANCE_SPAN, *,
+               allow_identical: bool = False) -> None:
+    """Raise unless the largest coordinate range of ``X`` lies in ``span``.
+
+    A range of 0 (all points identical) is refused unless ``allow_identical``: a neighbour search
+    cannot be trusted to notice it (far from the origin its distances are rounding noise).
+    """
+    lo, hi = span
+    width = float(np.max(X.max(axis=0).astype(np.float64) - X.min(axis=0)))
+    if width == 0 and not allow_identical:
+        raise ValueError(f"{name}: all points are identical; a neighbour graph needs distinct "
+                         f"points.")
+    if width > 0 and not lo <= width <= hi:
+        raise ValueError(
+            f"{name} spans {width:.3g} (its largest coordinate range), outside [{lo:g}, {hi:g}] "
+            f"where float32 computations are accurate; rescale {name}, e.g. {name} / {name}.std()."
+        )
+
+
+def check_finite_output(out: np.ndarray, name: str = "X") -> np.ndarray:
+    """Return ``out``, or raise naming ``name`` if it holds NaN or infinity (float32 overflow)."""
+    if not np.isfinite(out).all():
+        raise ValueError(
+            f"{name} lies too far outside the range of the training data: the result overflowed "
+            f"float32 (NaN or infinity); check the scale and units of {name}."
+        )
+    return out
 
 
 def check_random_state(seed: Any) -> np.random.Generator:

@@ -24,6 +24,33 @@ class CLIError(ValueError):
     """A user-facing error: printed as one line, exit code 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error raises :class:`CLIError` (one line, exit code 2) instead of
+    printing the usage and exiting."""
+
+    def error(self, message: str):
+        raise CLIError(f"{self.prog}: error: {message} (see {self.prog} --help)")
+
+
+def _int_at_least(minimum: int):
+    """An argparse ``type``: an int >= ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"expected an int >= {minimum}, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an int >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+_COUNT, _NONNEG = _int_at_least(1), _int_at_least(0)
+
+
 # ----------------------------------------------------------------------------- data
 def load_data(spec: str, n_samples: int | None = None, seed: int = 0) -> tuple[np.ndarray, object]:
     """Rows to fit from a ``.npy``/``.csv`` path or a data-set / generated-manifold name.
@@ -142,6 +169,15 @@ def cmd_plot(args) -> None:
 
     arr = np.load(args.array, allow_pickle=False)
     data = load_data(args.data)[0] if args.data else None
+    if arr.size == 0 or not np.issubdtype(arr.dtype, np.number) or np.iscomplexobj(arr):
+        raise CLIError(f"{args.array}: expected a non-empty array of real numbers, got "
+                       f"{arr.dtype} of shape {arr.shape}")
+    if data is not None and (data.ndim != 2 or data.shape[1] < 2):
+        raise CLIError(f"--data {args.data}: expected points with at least 2 coordinates, got "
+                       f"shape {data.shape}")
+    if (arr.ndim == 3 or data is not None) and arr.shape[-1] < 2:
+        raise CLIError(f"{args.array}: expected points with at least 2 coordinates, got shape "
+                       f"{arr.shape}")
     if arr.ndim == 3:
         plotting.plot_random_walk(arr, data, title=args.title, path=args.output)
     elif arr.ndim == 2 and data is not None:
@@ -162,50 +198,53 @@ def cmd_demo(args) -> None:
 
 # ---------------------------------------------------------------------------- parser
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="vdae", description="Variational diffusion autoencoders.")
+    p = _Parser(prog="vdae", description="Variational diffusion autoencoders.")
     sub = p.add_subparsers(dest="command", required=True)
+    from .bench.cli import add_bench_parser
+
+    add_bench_parser(sub)
 
     def add(name, fn, help_):
         s = sub.add_parser(name, help=help_, description=help_)
         s.set_defaults(func=fn)
-        s.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        s.add_argument("--seed", type=_NONNEG, default=0, help="random seed (default 0)")
         s.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
         return s
 
     s = add("fit", cmd_fit, "fit a VDAE and save it")
     s.add_argument("data", help="a .npy/.csv file, a data-set name or a generated manifold name")
     s.add_argument("-o", "--output", required=True, help="model file to write")
-    s.add_argument("-n", "--n-samples", type=int, help="subsample the data to this many rows")
+    s.add_argument("-n", "--n-samples", type=_COUNT, help="subsample the data to this many rows")
     s.add_argument("--prior", choices=["spectralnet", "exact"])
-    s.add_argument("--n-components", type=int, help="D (default: automatic)")
-    s.add_argument("--epochs", type=int)
+    s.add_argument("--n-components", type=_COUNT, help="D (default: automatic)")
+    s.add_argument("--epochs", type=_COUNT)
     s.add_argument("--alpha", type=float, help="random-walk step scale α")
     s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="any VDAE parameter, e.g. --set decoder_hidden=[128,128]")
 
     s = add("sample", cmd_sample, "draw samples by random walks from data seeds")
     s.add_argument("model")
-    s.add_argument("-n", type=int, required=True, help="number of samples")
-    s.add_argument("--steps", type=int, default=10, help="walk steps (default 10)")
+    s.add_argument("-n", type=_COUNT, required=True, help="number of samples")
+    s.add_argument("--steps", type=_NONNEG, default=10, help="walk steps (default 10)")
     s.add_argument("-o", "--output", required=True, help=".npy file to write")
 
     s = add("walk", cmd_walk, "random-walk trajectories (n_steps+1, chains, features)")
     s.add_argument("model")
     s.add_argument("--seeds", help=".npy/.csv of seed points (default: one stored data seed)")
-    s.add_argument("--chains", type=int, default=1000, help="chains from a single seed")
-    s.add_argument("--steps", type=int, default=20)
+    s.add_argument("--chains", type=_COUNT, default=1000, help="chains from a single seed")
+    s.add_argument("--steps", type=_NONNEG, default=20)
     s.add_argument("-o", "--output", required=True)
 
     s = add("burst", cmd_burst, "single-step draws from p(x'|x) around one data seed")
     s.add_argument("model")
-    s.add_argument("-n", type=int, default=2000)
+    s.add_argument("-n", type=_COUNT, default=2000)
     s.add_argument("-o", "--output", required=True)
 
     s = add("embed", cmd_embed, "diffusion coordinates of data (the prior alone)")
     s.add_argument("data")
     s.add_argument("--method", choices=["exact", "spectralnet"], default="exact")
-    s.add_argument("--n-components", type=int)
-    s.add_argument("-n", "--n-samples", type=int)
+    s.add_argument("--n-components", type=_COUNT)
+    s.add_argument("-n", "--n-samples", type=_COUNT)
     s.add_argument("-o", "--output", required=True)
 
     s = add("plot", cmd_plot, "plot a samples (2-D) or walk (3-D) .npy array as PNG")
@@ -223,13 +262,20 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``vdae`` command; returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except CLIError as exc:  # --help still exits (code 0) the argparse way
+        print(str(exc).splitlines()[0], file=sys.stderr)
+        return 2
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         args.func(args)
-    except (CLIError, ValueError, TypeError, FileNotFoundError) as exc:
+    except (CLIError, ValueError, TypeError, OSError) as exc:
         print(f"vdae {args.command}: error: {exc}".splitlines()[0], file=sys.stderr)
         return 2
+    except FloatingPointError as exc:  # training diverged
+        print(f"vdae {args.command}: failed: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(f"vdae {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_random_state
+from .._validation import check_array, check_random_state
 from ._checks import check_int, check_real
 from ._dataset import Dataset
 
@@ -101,8 +101,8 @@ def grid_mode_assignment(X: Any, std: float = 0.1, n_std: float = 3.0) -> np.nda
     """
     std = check_real(std, "std", low=0.0, strict=True)
     n_std = check_real(n_std, "n_std", low=0.0, strict=True)
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim != 2 or X.shape[1] != 2:
+    X = check_array(X, "X", min_samples=0, dtype=np.float64)
+    if X.shape[1] != 2:
         raise ValueError(f"X must have shape (n, 2), got {X.shape}")
     centres = gaussian_grid_centres()
     d2 = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)

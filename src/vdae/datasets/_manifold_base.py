@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_random_state
+from .._validation import check_array, check_random_state
 from ._checks import check_int
 
 __all__ = ["Manifold", "TWO_PI"]
@@ -16,10 +16,8 @@ TWO_PI = 2.0 * np.pi
 
 
 def _as_points(X: Any, dim: int) -> np.ndarray:
-    X = np.asarray(X, dtype=np.float64)
-    if X.ndim == 1 and X.shape[0] == dim:
-        X = X[None, :]
-    if X.ndim != 2 or X.shape[1] != dim:
+    X = check_array(X, "X", min_samples=0, dtype=np.float64, allow_1d_sample=True)
+    if X.shape[1] != dim:
         raise ValueError(f"X must have shape (n, {dim}) for this manifold, got {X.shape}")
     return X
 
@@ -136,11 +134,10 @@ class Manifold(abc.ABC):
         return np.linalg.norm(X - self.project(X), axis=1)
 
     def _check_params(self, params: Any) -> np.ndarray:
-        p = np.asarray(params, dtype=np.float64)
         k = len(self.parameter_names)
-        if p.ndim == 1 and k == 1:
-            p = p[:, None]
-        if p.ndim != 2 or p.shape[1] != k:
+        p = check_array(params, "params", min_samples=0, dtype=np.float64,
+                        allow_1d_features=k == 1)
+        if p.shape[1] != k:
             raise ValueError(f"params must have shape (n, {k}) for the {self.name}, got {p.shape}")
         return p
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, Callable
 
 from ._dataset import Dataset
@@ -107,7 +108,7 @@ def load_dataset(name: str, **kwargs: Any) -> Dataset:
         loader = _DATASETS[name]
     except KeyError:
         raise ValueError(
-            f"unknown data set {name!r}; available: {', '.join(available_datasets())}"
+            f"unknown data set name {name!r}; available: {', '.join(available_datasets())}"
         ) from None
     return loader(**kwargs)
 
@@ -142,5 +143,10 @@ def get_manifold(name: str, **kwargs: Any) -> Manifold:
             if name in _DATASETS
             else "is not a known data set"
         )
-        raise ValueError(f"{name!r} {why}; manifolds exist for: {', '.join(_MANIFOLDS)}")
+        raise ValueError(f"name {name!r} {why}; manifolds exist for: {', '.join(_MANIFOLDS)}")
+    options = inspect.signature(_MANIFOLDS[name]).parameters
+    unknown = sorted(set(kwargs) - set(options))
+    if unknown:
+        raise TypeError(f"the {name} manifold takes no option {', '.join(unknown)}; its options: "
+                        f"{', '.join(options) or 'none'}")
     return _MANIFOLDS[name](**kwargs)

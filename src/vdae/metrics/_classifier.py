@@ -154,7 +154,10 @@ def train_digit_classifier(
         _CONSTRAINTS, "train_digit_classifier",
     )
     Xc = check_array(X, "X", min_samples=2)
-    y_arr = np.asarray(y)
+    try:
+        y_arr = np.asarray(y)
+    except ValueError as exc:  # ragged lists
+        raise ValueError(f"y could not be converted to an array: {exc}") from None
     if y_arr.ndim != 1 or y_arr.shape[0] != Xc.shape[0]:
         raise ValueError(
             f"y must be 1-D with one label per row of X ({Xc.shape[0]}); got shape {y_arr.shape}."

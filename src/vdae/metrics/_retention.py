@@ -12,7 +12,10 @@ __all__ = ["class_retention"]
 def _int_labels(a: Any, name: str, ndim: int) -> np.ndarray:
     if a is None or isinstance(a, (str, bytes, dict)):
         raise TypeError(f"{name} must be an integer array; got {type(a).__name__}.")
-    arr = np.asarray(a)
+    try:
+        arr = np.asarray(a)
+    except ValueError as exc:  # ragged lists
+        raise ValueError(f"{name} could not be converted to an array: {exc}") from None
     if arr.dtype == bool or not np.issubdtype(arr.dtype, np.integer):
         raise TypeError(f"{name} must hold integer class labels; got dtype {arr.dtype}.")
     if arr.ndim != ndim:

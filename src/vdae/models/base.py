@@ -17,6 +17,8 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils import TransformerTags
+from sklearn.utils.metaestimators import available_if
 
 from .._validation import check_array, check_is_fitted, check_random_state, validate_params
 from ..exceptions import ModelFileError
@@ -61,6 +63,17 @@ class GenerativeModel(BaseEstimator):
     #: the fitted attribute whose presence means "fitted"
     _fitted_attribute = "n_features_in_"
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if hasattr(self, "transform"):  # an encoder (a GAN has none); outputs are float32
+            tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])
+        return tags
+
+    @available_if(lambda self: hasattr(self, "transform"))
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        """Fit to ``X``, then return ``transform(X)``, shape (n_samples, n_components_)."""
+        return self.fit(X, y).transform(X)
+
     def _validate_params(self) -> None:
         validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
 
@@ -69,7 +82,7 @@ class GenerativeModel(BaseEstimator):
 
     def _check_X(self, X, name: str = "X") -> np.ndarray:
         self._check_fitted()
-        return check_array(X, name, n_features=self.n_features_in_)
+        return check_array(X, name, n_features=self.n_features_in_, owner=type(self).__name__)
 
     @staticmethod
     def _check_steps(n_steps, name: str = "n_steps") -> int:
@@ -134,6 +147,9 @@ class GenerativeModel(BaseEstimator):
         ModelFileError (a ValueError)
             Missing, truncated, corrupted, foreign or newer-format files.
         """
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"{cls.__name__}.load: path must be a str or path-like object; got "
+                            f"{path!r}.")
         tensors, doc = load_model_file(path, expected_class=cls.__name__)
         params = doc.get("params", {})
         sig = inspect.signature(cls.__init__).parameters

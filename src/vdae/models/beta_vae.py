@@ -16,8 +16,8 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array, check_random_state,
-    torch_generator,
+    BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
+    check_array, check_finite_output, check_random_state, check_span, torch_generator,
 )
 from ..distributions import DiagonalNormal
 from ..exceptions import TrainingDivergedError
@@ -163,7 +163,7 @@ class VariationalAutoencoderBase(GenerativeModel):
             return self._posterior(self.encoder_((x - dec.x_mean) / dec.x_scale)).loc
 
         with torch.no_grad():
-            return batched_apply(encode, X, self.device_)
+            return check_finite_output(batched_apply(encode, X, self.device_))
 
     def inverse_transform(self, Z) -> np.ndarray:
         """Decoder mean f_θ(Z) in data units, shape (n_samples, n_features_in_).
@@ -173,9 +173,9 @@ class VariationalAutoencoderBase(GenerativeModel):
         Z : array-like of shape (n_samples, n_components_)
         """
         self._check_fitted()
-        Z = check_array(Z, "Z", n_features=self.n_components_)
+        Z = check_array(Z, "Z", n_features=self.n_components_, owner=type(self).__name__)
         with torch.no_grad():
-            return batched_apply(self.decoder_, Z, self.device_)
+            return check_finite_output(batched_apply(self.decoder_, Z, self.device_), "Z")
 
     def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
         """Draws z ~ p(z) from the prior, decoded to the decoder mean f_θ(z).
@@ -251,7 +251,7 @@ class BetaVAE(VariationalAutoencoderBase):
     batch_size : int, default=256
     learning_rate : float, default=1e-3
         Adam's, decayed by a cosine schedule.
-    likelihood_variance : float, default=0.01
+    likelihood_variance : float >= 1e-30, default=0.01
         c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]);
         with c = 1, as in the VDAE's local bound, a global bound is best served by ignoring z.
     device : str, default="auto"
@@ -295,7 +295,7 @@ class BetaVAE(VariationalAutoencoderBase):
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
-        "likelihood_variance": [Interval(float, 0, None, closed="neither")],
+        "likelihood_variance": [FLOAT32_SCALE],
         "device": [Options(DEVICES)],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
@@ -361,6 +361,7 @@ class BetaVAE(VariationalAutoencoderBase):
         """
         self._validate_params()
         X = check_array(X, "X", min_samples=2)
+        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
         if self.beta is None:

@@ -10,7 +10,8 @@ from torch.nn import functional as F
 
 from .._torch import resolve_device
 from .._validation import (
-    BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array, check_random_state,
+    BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
+    check_array, check_random_state, check_span,
 )
 from ..distributions import VonMisesFisher, sample_uniform_sphere
 from .beta_vae import ACTIVATIONS, DEVICES, VariationalAutoencoderBase
@@ -49,7 +50,7 @@ class HypersphericalVAE(VariationalAutoencoderBase):
     batch_size : int, default=256
     learning_rate : float, default=1e-3
         Adam's, decayed by a cosine schedule.
-    likelihood_variance : float, default=0.01
+    likelihood_variance : float >= 1e-30, default=0.01
         c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]).
     device : str, default="auto"
     random_state : int, Generator or None, default=None
@@ -84,7 +85,7 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
-        "likelihood_variance": [Interval(float, 0, None, closed="neither")],
+        "likelihood_variance": [FLOAT32_SCALE],
         "device": [Options(DEVICES)],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
@@ -144,6 +145,7 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         """
         self._validate_params()
         X = check_array(X, "X", min_samples=2)
+        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
         self._fit_weights(X, 1.0, rng)

@@ -11,8 +11,8 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array, check_random_state,
-    torch_generator,
+    BOOL, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
+    check_finite_output, check_random_state, check_span, torch_generator,
 )
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
@@ -21,6 +21,11 @@ from .base import GenerativeModel, load_module_state, module_state
 from .beta_vae import ACTIVATIONS, DEVICES
 
 __all__ = ["WGANGP"]
+
+
+class _NoEncoderError(NotImplementedError, AttributeError):
+    """``transform`` of a model without an encoder: a NotImplementedError for callers, an
+    AttributeError for duck typing."""
 
 
 class _AdamBetas:
@@ -191,6 +196,7 @@ class WGANGP(GenerativeModel):
         """
         self._validate_params()
         X = check_array(X, "X", min_samples=2)
+        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
         self._build(X, int(rng.integers(0, 2**31 - 1)))
@@ -264,16 +270,19 @@ class WGANGP(GenerativeModel):
         return history
 
     # --------------------------------------------------------------- inference
-    def transform(self, X) -> np.ndarray:
+    @property
+    def transform(self):
         """Not available: a GAN has no encoder, so data cannot be mapped to latent codes.
+
+        ``hasattr(model, "transform")`` is False (scikit-learn's duck typing sees no transformer).
 
         Raises
         ------
         NotImplementedError
-            Always.
+            Always (also an AttributeError).
         """
-        raise NotImplementedError("WGANGP has no encoder, so it cannot map data to latent codes; "
-                                  "use inverse_transform (latent → data) or sample instead.")
+        raise _NoEncoderError("WGANGP has no encoder, so it cannot map data to latent codes; "
+                              "use inverse_transform (latent → data) or sample instead.")
 
     def inverse_transform(self, Z) -> np.ndarray:
         """Generator output f_θ(Z) in data units, shape (n_samples, n_features_in_).
@@ -283,9 +292,9 @@ class WGANGP(GenerativeModel):
         Z : array-like of shape (n_samples, n_components_)
         """
         self._check_fitted()
-        Z = check_array(Z, "Z", n_features=self.n_components_)
+        Z = check_array(Z, "Z", n_features=self.n_components_, owner="WGANGP")
         with torch.no_grad():
-            return batched_apply(self.generator_, Z, self.device_)
+            return check_finite_output(batched_apply(self.generator_, Z, self.device_), "Z")
 
     def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
         """Generated points f_θ(z), z ~ N(0, I).
@@ -325,7 +334,7 @@ class WGANGP(GenerativeModel):
             return self.critic_((x - g.x_mean) / g.x_scale)[:, 0]
 
         with torch.no_grad():
-            return batched_apply(score, X, self.device_)
+            return check_finite_output(batched_apply(score, X, self.device_))
 
     # ------------------------------------------------------------- persistence
     def _get_state(self):

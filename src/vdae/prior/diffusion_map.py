@@ -15,7 +15,9 @@ from .._validation import (
     check_array,
     check_is_fitted,
     check_n_samples,
+    check_finite_output,
     check_random_state,
+    check_span,
     validate_params,
 )
 from .diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
@@ -118,7 +120,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         "n_candidates": [Interval(int, 2, None)],
         "selection_threshold": [Interval(float, 0, 1, closed="neither")],
         "random_state": [RANDOM_STATE],
-        "n_jobs": [Interval(int, -1, None), NONE],
+        "n_jobs": [Interval(int, 1, None), Interval(int, -1, -1), NONE],
     }
 
     def __init__(
@@ -150,6 +152,11 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the library computes in float32
+        return tags
+
     def fit(self, X, y=None) -> "DiffusionMap":
         """Build the graph and compute the diffusion coordinates of ``X``.
 
@@ -164,6 +171,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         """
         validate_params(self.get_params(deep=False), self._parameter_constraints, "DiffusionMap")
         X = check_array(X, "X", min_samples=3)
+        check_span(X)
         n = X.shape[0]
         check_n_samples(n, self.n_neighbors)
         if self.n_components is not None and self.n_components > n - 2:
@@ -228,7 +236,8 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
 
         with M(y, ·) the Markov row of y against its ``n_neighbors`` nearest training points
         (:class:`vdae.prior.nystrom.NystromEncoder`). For a training point this reproduces its
-        own coordinates up to the kNN graph's symmetrisation.
+        own coordinates up to the kNN graph's symmetrisation, so a row equal to a training point
+        gets that point's exact coordinates (``fit(X).transform(X)`` equals ``fit_transform(X)``).
 
         Parameters
         ----------
@@ -239,5 +248,9 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         ndarray of shape (n_new, n_components_), float32
         """
         check_is_fitted(self, "embedding_")
-        X = check_array(X, "X", n_features=self.n_features_in_)
-        return self.nystrom_encoder_(X)
+        X = check_array(X, "X", n_features=self.n_features_in_, owner="DiffusionMap")
+        Z = self.nystrom_encoder_(X)
+        ind, _ = self.nystrom_encoder_._query(X, 1)
+        own = (X == self.nystrom_encoder_.X_train[ind[:, 0]]).all(axis=1)
+        Z[own] = self.embedding_[ind[own, 0]]
+        return check_finite_output(Z)

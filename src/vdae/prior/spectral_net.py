@@ -20,7 +20,9 @@ from .._validation import (
     check_array,
     check_is_fitted,
     check_n_samples,
+    check_finite_output,
     check_random_state,
+    check_span,
     torch_generator,
     validate_params,
 )
@@ -64,12 +66,13 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         Edges per step (2 × batch_size points go through the network).
     learning_rate : float, default=1e-3
         Adam's initial rate; cosine decay to 2% of it.
-    input_noise : float, default=0.5
+    input_noise : float in [0, 100], default=0.5
         Gaussian noise added to the inputs during training, with expected norm
         ``input_noise`` × the median kNN radius. The Rayleigh loss then penalises variation of
         ψ off the data, so ψ is nearly constant along normal directions, like the Nyström map:
         a decoded point slightly off the manifold re-encodes to where it was decoded from,
-        which keeps VDAE random walks stable. 0 disables it.
+        which keeps VDAE random walks stable. 0 disables it; far above 1 the noise drowns the
+        data (and near 1e30 it overflows float32).
     device : str, default="auto"
     random_state : int, Generator or None, default=None
     verbose : int, default=1
@@ -100,7 +103,7 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 8, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
-        "input_noise": [Interval(float, 0, None)],
+        "input_noise": [Interval(float, 0, 100)],
         "device": [Options(("auto", "cpu", "cuda")), Options(tuple(f"cuda:{i}" for i in range(16)))],
         "verbose": [Interval(int, 0, None), BOOL],
     }
@@ -147,6 +150,11 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float32"]  # the library computes in float32
+        return tags
+
     def fit(self, X, y=None) -> "SpectralNet":
         """Build the graph of ``X`` and train the network on it.
 
@@ -161,6 +169,7 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         """
         validate_params(self.get_params(deep=False), self._parameter_constraints, "SpectralNet")
         X = check_array(X, "X", min_samples=3)
+        check_span(X)
         n, m = X.shape
         check_n_samples(n, self.n_neighbors)
         rng = check_random_state(self.random_state)
@@ -255,6 +264,13 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         mean = pi @ G
         Gc = G - mean
         C = Gc.T @ (pi[:, None] * Gc)
+        w = np.linalg.eigvalsh(C)
+        if w[0] <= 1e-10 * w[-1]:  # a direction of ψ would be noise blown up by the whitening
+            raise ValueError(
+                f"X: the network's {C.shape[0]} outputs are linearly dependent on X (too few "
+                f"distinct points, or too narrow a network, for n_components={C.shape[0]}); lower "
+                f"n_components, widen hidden or give more distinct points."
+            )
         S = (Gc.T @ (degree[:, None] * Gc) - Gc.T @ (K_alpha @ Gc)) / degree.sum()
         C += 1e-10 * np.trace(C) * np.eye(C.shape[0])
         mu, U = scipy.linalg.eigh((S + S.T) / 2, (C + C.T) / 2)
@@ -283,5 +299,5 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         ndarray of shape (n_samples, n_components_), float32
         """
         check_is_fitted(self, "module_")
-        X = check_array(X, "X", n_features=self.n_features_in_)
-        return batched_apply(self.module_, X, self.device_)
+        X = check_array(X, "X", n_features=self.n_features_in_, owner="SpectralNet")
+        return check_finite_output(batched_apply(self.module_, X, self.device_))

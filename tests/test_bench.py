@@ -1,0 +1,188 @@
+"""The experiment harness (vdae.bench): registry, Table 1 records and resume, DRS, Fig. 6's
+gap/mode metric, figures on tiny settings, and the command-line wiring."""
+
+import argparse
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from threadpoolctl import threadpool_limits
+
+from vdae.bench import drs as drs_mod
+from vdae.bench.cli import add_bench_parser, cmd_figures, cmd_table1
+from vdae.bench.figures import (FigureContext, fig2_loop_walk, fig3_bulldog, fig6_gaussian_grid,
+                                grid_sample_quality)
+from vdae.bench.registry import (DATASETS, METHODS, PAPER_BILIP, PAPER_GW, QUICK_SETTINGS,
+                                 SETTINGS, cell_settings, make_model)
+from vdae.bench.table1 import REQUIRED_KEYS, read_records, run_table1
+
+TINY = {"vdae": {"epochs": 5, "encoder_epochs": 5, "prior": "exact"},
+        "beta_vae": {"epochs": 3, "beta": 1.0}, "svae": {"epochs": 3}, "wgan": {"epochs": 3}}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    """Tiny problems on a shared 2-core machine: one torch and BLAS thread avoids stalls from
+    oversubscription (restored afterwards)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        yield
+    torch.set_num_threads(before)
+
+
+# ------------------------------------------------------------------------------ registry
+def test_registry_has_settings_for_every_dataset_and_method():
+    assert set(SETTINGS) == set(DATASETS) == set(PAPER_GW) == set(PAPER_BILIP)
+    assert set(QUICK_SETTINGS) == set(METHODS)
+    for d in DATASETS:
+        assert set(SETTINGS[d]) == set(METHODS) == set(PAPER_GW[d]) == set(PAPER_BILIP[d])
+        for m in METHODS:
+            for quick in (False, True):
+                model = make_model(m, cell_settings(d, m, quick=quick), seed=0)
+                model._validate_params()  # every declared parameter is accepted
+    # the paper's fixed latent sizes: bulldog 2-D and COIL-20 10-D for every method
+    for m in METHODS:
+        assert cell_settings("bulldog_standin", m)["n_components"] == 2
+        assert cell_settings("coil20", m)["n_components"] == 10
+    assert "n_components" not in cell_settings("circle", "vdae")  # automatic D
+    assert PAPER_GW["circle"]["vdae"] == (2.6, 1.3) and PAPER_BILIP["frey"]["svae"] == 39.4
+    with pytest.raises(ValueError, match="unknown"):
+        cell_settings("circle", "vae")
+
+
+# ------------------------------------------------------------------------------- table 1
+def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
+    kw = dict(datasets=["circle"], seeds=1, n_train=300, n_eval=300, n_generated=300,
+              overrides=TINY)
+    run = run_table1(tmp_path, methods=["vdae", "beta_vae"], **kw)
+    assert run.n_new == 2 and run.n_skipped == 0 and not run.failed
+    records = read_records(tmp_path / "table1.json")
+    assert len(records) == 2
+    for r in records:
+        assert all(k in r for k in REQUIRED_KEYS), set(REQUIRED_KEYS) - set(r)
+        assert r["status"] == "ok" and r["n_train"] == 300 and r["n_eval"] == 300
+        assert r["gw"] >= 0 and r["bilip_median"] >= 1 and 0 <= r["precision"] <= 1
+        assert math.isfinite(r["mmd"]) and r["seconds"] > 0 and r["versions"]["torch"]
+    md = (tmp_path / "table1.md").read_text()
+    assert "Circle" in md and "2.6 (1.3)" in md and "git commit" in md and "MMD" in md
+
+    again = run_table1(tmp_path, methods=["vdae", "beta_vae"], **kw)  # resume: nothing to do
+    assert again.n_new == 0 and again.n_skipped == 2
+    assert len(read_records(tmp_path / "table1.json")) == 2
+
+    # a failing cell is recorded, not fatal, and is retried on the next run
+    bad = dict(kw, overrides={**TINY, "svae": {"n_components": 1}})
+    failed = run_table1(tmp_path, methods=["vdae", "svae"], **bad)
+    assert failed.n_new == 1 and failed.n_skipped == 1 and len(failed.failed) == 1
+    assert read_records(tmp_path / "table1.json")[-1]["status"] == "failed"
+    assert run_table1(tmp_path, methods=["svae"], **bad).n_new == 1
+
+
+# ----------------------------------------------------------------------------------- DRS
+def test_drs_acceptance_rule_hand_computed():
+    logits = np.array([0.0, -1.0, -3.0])
+    # γ = 0: σ(F) = exp(D̃ − D̃max − ε), the ideal rejection-sampling rule
+    p0 = drs_mod.drs_acceptance(logits, 0.0, gamma=0.0, epsilon=1e-8)
+    np.testing.assert_allclose(p0, [math.exp(-1e-8), math.exp(-1), math.exp(-3)], rtol=1e-6)
+    # D̃ = −1, γ = 1: F = −1 − log(1 − e^{−1}) = −0.5413249, σ(F − 1) = 1 / (1 + e^{1.5413249})
+    F = drs_mod.drs_F(np.array([-1.0]), 0.0, 1e-8)
+    assert F[0] == pytest.approx(-0.5413249, abs=1e-6)
+    assert drs_mod.drs_acceptance(np.array([-1.0]), 0.0, gamma=1.0)[0] == pytest.approx(
+        0.176343, abs=1e-5)
+    # a larger γ never accepts more; the rule is monotone in the logit
+    p2 = drs_mod.drs_acceptance(logits, 0.0, gamma=2.0)
+    assert np.all(p2 <= p0) and np.all(np.diff(p2) < 0)
+    with pytest.raises(ValueError, match="logit_max"):
+        drs_mod.drs_F(np.array([0.5]), 0.0)
+
+
+class _KnownRatioGenerator:
+    """p_g = U(0, 1) with the exact logit log(p_data / p_g) for p_data(x) = 2x on (0, 1)."""
+
+    def sample(self, n, random_state=None):
+        return np.random.default_rng(random_state).uniform(1e-9, 1, (n, 1))
+
+    def discriminator_logits(self, X):
+        return np.log(2 * np.asarray(X)[:, 0])
+
+
+def test_drs_with_exact_logits_recovers_the_data_density():
+    sampler = drs_mod.DiscriminatorRejectionSampler(
+        _KnownRatioGenerator(), calibration_steps=0, burn_in=20000, gamma=0.0,
+        random_state=0).fit(np.zeros((1, 1)))
+    S = sampler.sample(20000, random_state=1)[:, 0]
+    assert S.mean() == pytest.approx(2 / 3, abs=0.01)  # E[x] under density 2x
+    assert np.mean(S < 0.5) == pytest.approx(0.25, abs=0.015)
+    assert sampler.acceptance_rate_ == pytest.approx(0.5, abs=0.02)  # 1 / max ratio
+
+
+# ------------------------------------------------------------------------------- Fig. 6
+def test_grid_sample_quality_on_hand_made_points():
+    centres = np.array([[-2, -2], [-2, -1], [0, 0], [2, 2], [1, -1]], float)
+    pts = np.repeat(centres, 5, axis=0)
+    pts[0] += [0.29, 0]  # within 3σ = 0.3 of its centre: in the mode
+    gaps = np.array([[0.5, 0.5], [-1.5, 0.0], [0.31, 0.0]])  # the last is just outside
+    stats = grid_sample_quality(np.vstack([pts, gaps]))
+    assert stats["gap_fraction"] == pytest.approx(3 / 28)
+    assert stats["modes_covered"] == 5
+    counts = np.array(stats["counts"])
+    assert counts.sum() == 25 and counts[0] == 5 and counts[12] == 5 and counts[24] == 5
+    # min_share: a mode with one point out of 1000 is not "covered"
+    many = np.vstack([np.zeros((999, 2)), [[2.0, 2.0]]])
+    assert grid_sample_quality(many)["modes_covered"] == 1
+
+
+# ------------------------------------------------------------------------------- figures
+def _tiny_context(tmp_path):
+    return FigureContext(tmp_path / "figures", tmp_path / "cache", quick=True, n_points=300,
+                         vdae_params=TINY["vdae"], baseline_params={"epochs": 2}, gan_steps=200)
+
+
+def test_figures_write_pngs_on_tiny_settings(tmp_path):
+    ctx = _tiny_context(tmp_path)
+    paths = fig2_loop_walk(ctx) + fig6_gaussian_grid(ctx, n_samples=500)
+    assert [p.name for p in paths] == ["fig2_loop_walk.png", "fig6_gaussian_grid.png"]
+    for p in paths:
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 10_000
+    stats = json.loads((ctx.out / "fig6_gaussian_grid.json").read_text())
+    assert set(stats) == {"data", "GAN", "DRS-GAN", "VDAE"}
+    assert stats["data"]["modes_covered"] == 25 and stats["data"]["gap_fraction"] < 0.05
+
+
+def test_figure_skips_cleanly_when_its_data_set_is_missing(tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("VDAE_DATA", str(tmp_path / "no_data_here"))
+    ctx = _tiny_context(tmp_path)
+    assert fig3_bulldog(ctx) == []
+    assert "fig3_bulldog" in ctx.skipped and "missing" in caplog.text
+
+
+# ----------------------------------------------------------------------------------- CLI
+def test_bench_parser_wiring():
+    parser = argparse.ArgumentParser(prog="vdae")
+    add_bench_parser(parser.add_subparsers(dest="command", required=True))
+    a = parser.parse_args(["bench", "table1", "--quick", "--datasets", "circle", "frey",
+                           "--methods", "vdae", "--out", "r"])
+    assert a.func is cmd_table1 and a.quick and a.datasets == ["circle", "frey"] and a.seeds is None
+    b = parser.parse_args(["bench", "figures", "--only", "fig2", "fig6", "--quick"])
+    assert b.func is cmd_figures and b.only == ["fig2", "fig6"] and b.out == "results/figures"
+    with pytest.raises(SystemExit):
+        parser.parse_args(["bench", "table1", "--datasets", "cifar10"])
+
+
+def test_digit_classifier_is_cached_as_safetensors(tmp_path):
+    from vdae.bench.figures import load_or_train_digit_classifier
+    from vdae.datasets import load_dataset
+
+    try:
+        clf, acc = load_or_train_digit_classifier(tmp_path, n_train=2000, epochs=1)
+    except FileNotFoundError:
+        pytest.skip("MNIST is not in the data folder")
+    files = list(tmp_path.glob("*.safetensors"))
+    assert len(files) == 1 and not list(tmp_path.glob("*.pt")) and 0.7 < acc <= 1
+    again, acc2 = load_or_train_digit_classifier(tmp_path, n_train=2000, epochs=1)  # from cache
+    X = load_dataset("mnist", split="test", n_samples=300, random_state=0).X
+    np.testing.assert_array_equal(clf.predict(X), again.predict(X))
+    assert acc2 == acc
