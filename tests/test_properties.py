@@ -121,28 +121,6 @@ def assert_finite(out, shape) -> None:
     assert np.isfinite(out).all(), "non-finite values in the output"
 
 
-def ragged(X) -> bool:
-    """Whether numpy refuses ``X`` as an array (a list of lists of unequal lengths)."""
-    try:
-        np.asarray(X)
-    except ValueError:
-        return True
-    return False
-
-
-def vdae_overflow(name: str, out: np.ndarray) -> bool:
-    """Known bug (pinned at the end of the file): VDAE's methods return float32 overflow
-    (inf, NaN) for inputs near float32's largest value instead of refusing them."""
-    return name.startswith("VDAE") and not np.isfinite(out).all()
-
-
-def missing_cuda_device(device) -> bool:
-    """Known bug (pinned at the end of the file): "cuda:i" past the last GPU is accepted and
-    fails later inside torch."""
-    return (isinstance(device, str) and device.startswith("cuda:") and torch.cuda.is_available()
-            and int(device[5:]) >= torch.cuda.device_count())
-
-
 def n_rows(X) -> int:
     """Rows of an input that a call accepted (it was then a 2-D table)."""
     return np.shape(X.toarray() if scipy.sparse.issparse(X) else X)[0]
@@ -304,8 +282,6 @@ def test_transform_gives_finite_codes_or_names_X(profile, fitted):
             return
         out = attempt(lambda: model.transform(X), "X")
         if out is not None:
-            if vdae_overflow(name, out):
-                reject()
             assert_finite(out, (n_rows(X), model.n_components_))
 
     prop()
@@ -320,8 +296,6 @@ def test_inverse_transform_gives_finite_points_or_names_Z(profile, fitted):
         Z = data.draw(any_input(cols=columns_near(model.n_components_)), label="Z")
         out = attempt(lambda: model.inverse_transform(Z), "Z")
         if out is not None:
-            if vdae_overflow(name, out):
-                reject()
             assert_finite(out, (n_rows(Z), model.n_features_in_))
 
     prop()
@@ -354,14 +328,14 @@ def test_random_walk_and_burst_give_finite_chains_or_name_the_argument(profile, 
         X0 = data.draw(any_input(cols=columns_near(m)), label="X0")
         out = attempt(lambda: model.random_walk(X0, steps, random_state=seed),
                       "X0", "n_steps", "random_state")
-        if out is not None and not vdae_overflow(name, out):
+        if out is not None:
             assert_finite(out, (steps + 1, n_rows(X0), m))
         x = data.draw(st.one_of(any_input(cols=columns_near(m), rows=st.integers(0, 2)),
                                 tables(rows=st.just(1), cols=st.just(m)).map(np.ravel))
-                      .filter(lambda x: not ragged(x)), label="x")  # known bug, see the end
+                      , label="x")
         out = attempt(lambda: model.burst(x, n, random_state=seed), "x", "n_samples",
                       "random_state")
-        if out is not None and not vdae_overflow(name, out):
+        if out is not None:
             assert_finite(out, (n, m))
 
     prop()
@@ -508,11 +482,6 @@ def test_fit_with_random_parameters_gives_a_finite_model_or_names_the_parameter(
         value = data.draw(st.one_of(PARAM_VALUES, st.sampled_from(_options(est))), label="value")
         if value in SLOW_VALUES.get(param, []):
             reject()
-        if name == "VDAE" and param in ("alpha", "likelihood_variance") and (
-                isinstance(value, float) and 0 < value < 1e-30):
-            reject()  # known bug, pinned at the end of the file
-        if param == "device" and missing_cuda_device(value):
-            reject()  # known bug, pinned at the end of the file
         est.set_params(**{param: value})
         if attempt(lambda: est.fit(X), param) is not None:
             check_fitted(est, X)
@@ -815,20 +784,13 @@ def test_cli_returns_0_or_2_with_one_line_on_stderr(profile, cli_files, monkeypa
     prop()
 
 
-# ------------------------------------------------ known bugs in models/vdae.py and _torch.py
-# Found by the properties above in files outside this suite's remit: each is pinned by a strict
-# xfail (it fails the run once fixed, so that the marker and the matching filter above go).
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="VDAE.burst calls np.asarray(x) before check_array: numpy's message")
-def test_known_bug_vdae_burst_names_x_for_a_ragged_list(fitted):
+# ------------------------------------------------ regressions found by the properties above
+def test_regression_vdae_burst_names_x_for_a_ragged_list(fitted):
     assert attempt(lambda: fitted["VDAE"].burst([[1.0, 2.0], [3.0]], 3), "x") is None
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="VDAE.transform/random_walk/burst do not check their float32 "
-                          "results: inputs near 3e38 give inf and NaN")
 @pytest.mark.parametrize("method", ["transform", "random_walk", "burst"])
-def test_known_bug_vdae_refuses_inputs_that_overflow_float32(fitted, method):
+def test_regression_vdae_refuses_inputs_that_overflow_float32(fitted, method):
     model = fitted["VDAE"]
     big = np.random.default_rng(0).standard_normal((3, 2)) * 1e38
     call = {"transform": lambda: model.transform(big),
@@ -838,21 +800,15 @@ def test_known_bug_vdae_refuses_inputs_that_overflow_float32(fitted, method):
     assert out is None or np.isfinite(out).all(), "non-finite output"
 
 
-@pytest.mark.xfail(strict=True, raises=TrainingDivergedError,
-                   reason="VDAE accepts alpha and likelihood_variance below 1e-30, whose float32 "
-                          "loss is then inf or NaN")
 @pytest.mark.parametrize("param", ["alpha", "likelihood_variance"])
-def test_known_bug_vdae_refuses_a_variance_float32_cannot_invert(param):
+def test_regression_vdae_refuses_a_variance_float32_cannot_invert(param):
     X = ds.make_circle(40, random_state=1).X
     with pytest.raises(ValueError, match=param):
         tiny_estimator("VDAE", **{param: 1e-300}).fit(X)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
-@pytest.mark.xfail(strict=True, raises=RuntimeError,
-                   reason="_torch.resolve_device accepts cuda:i past the last GPU; torch fails "
-                          "later with 'invalid device ordinal'")
-def test_known_bug_a_missing_cuda_device_is_refused_by_name():
+def test_regression_a_missing_cuda_device_is_refused_by_name():
     if torch.cuda.device_count() >= 16:
         pytest.skip("every cuda:i the estimators accept exists here")
     X = ds.make_circle(40, random_state=1).X

@@ -22,6 +22,9 @@ def resolve_device(device: str | torch.device) -> torch.device:
         raise ValueError(f"device must be 'auto', 'cpu' or 'cuda[:i]'; got {device!r}.") from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"device={device!r} was requested but CUDA is not available here.")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA "
+                         f"device(s), cuda:0 to cuda:{torch.cuda.device_count() - 1}.")
     return dev
 
 
@@ -39,7 +42,7 @@ def batched_apply(
     fn: Callable[[torch.Tensor], torch.Tensor],
     X: np.ndarray,
     device: torch.device,
-    batch_size: int = 65536,
+    batch_size: int | None = None,
 ) -> np.ndarray:
     """Evaluate ``fn`` on ``X`` in row batches and return a numpy float32 array.
 
@@ -51,13 +54,17 @@ def batched_apply(
         Input rows; may be a memmap (read one batch at a time).
     device : torch.device
         Where ``fn`` runs.
-    batch_size : int
-        Rows per call.
+    batch_size : int or None
+        Rows per call; None: about 4 million input values per batch (1024 to 65 536 rows), so
+        a batch and its activations stay in cache-friendly sizes.
 
     Returns
     -------
     ndarray of shape (n_samples, ...)
     """
+    if batch_size is None:
+        width = int(np.prod(X.shape[1:])) if X.ndim > 1 else 1
+        batch_size = int(np.clip(2**22 // max(width, 1), 1024, 65536))
     outs = [
         fn(to_tensor(X[i : i + batch_size], device)).float().cpu().numpy()
         for i in range(0, X.shape[0], batch_size)

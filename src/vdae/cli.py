@@ -120,8 +120,22 @@ def cmd_fit(args) -> None:
         model = VDAE(**params)
     except TypeError as exc:
         raise CLIError(f"bad --set parameter: {exc}") from None
-    model.fit(X)
+    ckpt = args.checkpoint or f"{args.output}.ckpt"
+    resume = None
+    if args.resume is not None:
+        resume = ckpt if args.resume == "" else args.resume
+        if not Path(resume).is_file():
+            raise CLIError(f"--resume: no checkpoint at {resume!r}")
+    try:
+        model.fit(X, checkpoint=ckpt, checkpoint_interval=args.checkpoint_interval, resume=resume)
+    except KeyboardInterrupt:
+        if Path(ckpt).is_file():
+            raise KeyboardInterrupt(f"checkpoint in {ckpt}; continue with the same command and "
+                                    f"--resume") from None
+        raise
     model.save(args.output)
+    if args.checkpoint is None:  # the default checkpoint has served its purpose
+        Path(ckpt).unlink(missing_ok=True)
     print(f"fitted VDAE (D={model.n_components_}) on {X.shape[0]}×{X.shape[1]} → {args.output}")
 
 
@@ -221,6 +235,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--alpha", type=float, help="random-walk step scale α")
     s.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="any VDAE parameter, e.g. --set decoder_hidden=[128,128]")
+    s.add_argument("--checkpoint", metavar="PATH",
+                   help="checkpoint file (default OUTPUT.ckpt, removed after a successful fit)")
+    s.add_argument("--checkpoint-interval", type=float, default=60.0, metavar="SECONDS",
+                   help="seconds between checkpoints (default 60; Ctrl-C also writes one)")
+    s.add_argument("--resume", nargs="?", const="", metavar="PATH",
+                   help="continue an interrupted fit from its checkpoint (default: the "
+                        "--checkpoint path); same data and parameters")
 
     s = add("sample", cmd_sample, "draw samples by random walks from data seeds")
     s.add_argument("model")
@@ -276,8 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FloatingPointError as exc:  # training diverged
         print(f"vdae {args.command}: failed: {exc}".splitlines()[0], file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"vdae {args.command}: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:
+        detail = f" ({exc})" if str(exc) else ""
+        print(f"vdae {args.command}: interrupted{detail}", file=sys.stderr)
         return 130
     return 0
 

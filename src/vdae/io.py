@@ -24,7 +24,8 @@ import numpy as np
 
 from .exceptions import ModelFileError
 
-__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model_file", "load_model_file", "atomic_write"]
+__all__ = ["FORMAT_NAME", "FORMAT_VERSION", "save_model_file", "load_model_file", "atomic_write",
+           "data_fingerprint"]
 
 FORMAT_NAME = "vdae-model"
 FORMAT_VERSION = 1
@@ -40,6 +41,14 @@ def _checksum(tensors: dict[str, np.ndarray]) -> str:
         h.update(str(arr.shape).encode())
         h.update(arr.tobytes())
     return h.hexdigest()
+
+
+def data_fingerprint(X: np.ndarray, max_rows: int = 2048) -> dict[str, Any]:
+    """A cheap identity of a data array: its shape and a SHA-256 of up to ``max_rows`` evenly
+    spaced rows (O(max_rows) reads, so it works on memory-mapped data larger than RAM)."""
+    rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(np.int64))
+    digest = hashlib.sha256(np.ascontiguousarray(X[rows], dtype=np.float32).tobytes())
+    return {"shape": [int(s) for s in X.shape], "sha256": digest.hexdigest()}
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:

@@ -53,6 +53,8 @@ def train_steps(
     start_step: int = 0,
     scheduler=None,
     on_epoch_end: Callable[[int], None] | None = None,
+    loop_state: dict | None = None,
+    checkpointer=None,
 ) -> list[float]:
     """Run ``n_steps`` optimisation steps and return the mean loss of each epoch.
 
@@ -71,7 +73,13 @@ def train_steps(
     scheduler : LRScheduler or None
         Stepped after every optimizer step.
     on_epoch_end : callable or None
-        Called with the epoch index after each epoch (checkpoints).
+        Called with the epoch index after each epoch.
+    loop_state : dict or None
+        When resuming: the ``loop_state`` a checkpoint was saved with (history so far and the
+        partial sums of the current epoch), so the returned history is the uninterrupted one.
+    checkpointer : vdae.checkpoint.Checkpointer or None
+        Called after every step with ``(next_step, loop_state)``; it saves when due and turns
+        Ctrl-C into a checkpoint followed by :class:`KeyboardInterrupt` between two steps.
 
     Returns
     -------
@@ -83,11 +91,14 @@ def train_steps(
     TrainingDivergedError
         When a loss is NaN or infinite; the message names the epoch and step.
     """
-    history: list[float] = []
-    running, count = 0.0, 0
+    state = loop_state or {}
+    history: list[float] = [float(v) for v in state.get("history", [])]
+    running, count = float(state.get("running", 0.0)), int(state.get("count", 0))
     bar = tqdm(total=n_steps, initial=start_step, desc=desc, disable=progress_disabled(verbose),
                leave=False, dynamic_ncols=True)
+    stop = checkpointer.stop if checkpointer is not None else contextlib.nullcontext()
     try:
+        stop.__enter__()
         for i in range(start_step, n_steps):
             optimizer.zero_grad(set_to_none=True)
             loss = step(i)
@@ -109,6 +120,10 @@ def train_steps(
                     on_epoch_end((i + 1) // steps_per_epoch)
                 running, count = 0.0, 0
             bar.update(1)
+            if checkpointer is not None:
+                checkpointer.after_step(i + 1, {"history": list(history), "running": running,
+                                                "count": count})
     finally:
+        stop.__exit__(None, None, None)
         bar.close()
     return history

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import os
+from functools import partial
 from typing import Literal, Sequence
 
 import numpy as np
@@ -10,9 +12,15 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array, check_n_samples,
-    check_random_state, torch_generator,
+    BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
+    check_finite_output, check_n_samples, check_random_state, torch_generator,
 )
+from ..checkpoint import (
+    Checkpointer, generator_state, load_checkpoint, load_optimizer_state, numpy_rng_from_state,
+    numpy_rng_state, optimizer_state, save_checkpoint, set_generator_state,
+)
+from ..exceptions import ModelFileError
+from ..io import data_fingerprint
 from ..losses import gaussian_kl_same_mean, gaussian_nll
 from ..neighborhoods import local_covariance_factors, nearest_in_pool
 from ..nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
@@ -130,10 +138,10 @@ class VDAE(GenerativeModel):
         "diffusion_alpha": [Interval(float, 0, 1)],
         "diffusion_time": [Interval(float, 0, None)],
         "bandwidth": [Options(("self_tuning", "median"))],
-        "alpha": [Interval(float, 0, None, closed="neither")],
+        "alpha": [FLOAT32_SCALE],
         "covariance_neighbors": [Interval(int, 2, None), NONE],
         "covariance_ridge": [Interval(float, 0, None, closed="neither")],
-        "likelihood_variance": [Interval(float, 0, None, closed="neither")],
+        "likelihood_variance": [FLOAT32_SCALE],
         "neighbor_pool": [Options(("data", "batch"))],
         "decoder_hidden": [HIDDEN],
         "covariance_hidden": [HIDDEN],
@@ -141,7 +149,7 @@ class VDAE(GenerativeModel):
         "activation": [Options(("relu", "silu", "tanh", "leaky_relu"))],
         "epochs": [Interval(int, 1, None), NONE],
         "encoder_epochs": [Interval(int, 1, None), NONE],
-        "input_noise": [Interval(float, 0, None)],
+        "input_noise": [Interval(float, 0, 100)],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "n_seeds": [Interval(int, 1, None)],
@@ -204,13 +212,24 @@ class VDAE(GenerativeModel):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None) -> "VDAE":
+    def fit(self, X, y=None, *, checkpoint: str | os.PathLike | None = None,
+            checkpoint_interval: float = 60.0, resume: str | os.PathLike | None = None) -> "VDAE":
         """Fit the prior, then C_φ and ψ_θ⁻¹ by the local evidence lower bound (Algorithm 1).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : ignored
+        checkpoint : path-like or None
+            Write training checkpoints here (atomically): once the prior is fitted, then every
+            ``checkpoint_interval`` seconds, and on Ctrl-C (between two steps, after which
+            :class:`KeyboardInterrupt` propagates). Defaults to ``resume`` when resuming.
+        checkpoint_interval : float ≥ 0, default=60
+            Seconds between periodic checkpoints.
+        resume : path-like or None
+            Continue the fit saved in this checkpoint (same ``X`` and parameters; ``verbose`` and
+            ``device`` may differ). The prior is not refitted. With the same machine and thread
+            count the result is bit-identical to an uninterrupted fit.
 
         Returns
         -------
@@ -220,22 +239,55 @@ class VDAE(GenerativeModel):
         X = check_array(X, "X", min_samples=3)
         n, m = X.shape
         check_n_samples(n, self.n_neighbors)
-        rng = check_random_state(self.random_state)
+        checkpoint = self._check_checkpoint_args(checkpoint, checkpoint_interval, resume)
         self.device_ = resolve_device(self.device)
-        Z, labels = self._fit_encoder(X, int(rng.integers(0, 2**31 - 1)))
-        D = Z.shape[1]
+        fingerprint = data_fingerprint(X)
+        if resume is not None:
+            arrays, progress = load_checkpoint(resume, self)
+            if progress.get("data") != fingerprint:
+                raise ValueError(f"X is not the data the checkpoint {str(resume)!r} was fitted on "
+                                 f"(different shape or values).")
+            Z, labels, rng, gen = self._restore_checkpoint(arrays, progress)
+        else:
+            arrays, progress = None, None
+            rng = check_random_state(self.random_state)
+            Z, labels = self._fit_encoder(X, int(rng.integers(0, 2**31 - 1)))
+            with seeded(int(rng.integers(0, 2**31 - 1))):
+                self._build_modules(Z.shape[1], m)
+            gen = torch_generator(rng, self.device_)
+        self._rng_state, self._fit_labels = numpy_rng_state(rng), labels
         k_cov = self.covariance_neighbors or int(np.clip(round(0.02 * n), 30, 100))
         L_star = local_covariance_factors(Z, min(k_cov, n), ridge=self.covariance_ridge)
-        seed = int(rng.integers(0, 2**31 - 1))
-        with seeded(seed):
-            self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
-            self.covariance_ = CovarianceNet(D, self.covariance_hidden, self.activation)
         self._set_scales(X, Z, L_star)
-        self.n_components_, self.n_features_in_ = D, m
-        self.history_ = self._train(X, Z, L_star, torch_generator(rng, self.device_))
+        if arrays is not None:  # the checkpoint's weights (and identical scale buffers)
+            load_module_state("decoder", self.decoder_, arrays)
+            load_module_state("covariance", self.covariance_, arrays)
+        saver = None
+        if checkpoint is not None:
+            saver = Checkpointer(partial(self._save_checkpoint, checkpoint, Z, fingerprint),
+                                 checkpoint_interval)
+        self.history_ = self._train(X, Z, L_star, gen, arrays, progress, saver)
         keep = rng.choice(n, min(n, self.n_seeds), replace=False)
         self.seeds_, self.seed_labels_ = X[np.sort(keep)], labels[np.sort(keep)]
+        del self._rng_state, self._fit_labels, self._training
         return self
+
+    @staticmethod
+    def _check_checkpoint_args(checkpoint, interval, resume):
+        for name, value in (("checkpoint", checkpoint), ("resume", resume)):
+            if value is not None and not isinstance(value, (str, os.PathLike)):
+                raise TypeError(f"{name} must be a path (str or os.PathLike) or None; got "
+                                f"{value!r}.")
+        if isinstance(interval, bool) or not isinstance(interval, (int, float, np.number)) \
+                or not interval >= 0:
+            raise ValueError(f"checkpoint_interval must be a number of seconds >= 0; got "
+                             f"{interval!r}.")
+        return checkpoint if checkpoint is not None else resume
+
+    def _build_modules(self, D: int, m: int) -> None:
+        self.n_components_, self.n_features_in_ = D, m
+        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
+        self.covariance_ = CovarianceNet(D, self.covariance_hidden, self.activation)
 
     def _fit_encoder(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         common = dict(n_neighbors=self.n_neighbors, alpha=self.diffusion_alpha,
@@ -244,12 +296,11 @@ class VDAE(GenerativeModel):
         if self.prior == "exact":
             dm = DiffusionMap(self.n_components, **common).fit(X)
             self.encoder_, self.eigenvalues_ = dm.nystrom_encoder_, dm.eigenvalues_
-            self.prior_ = dm
             return dm.embedding_, dm.graph_labels_
         sn = SpectralNet(self.n_components, hidden=self.encoder_hidden, activation=self.activation,
                          epochs=self.encoder_epochs, input_noise=self.input_noise,
                          device=str(self.device_), verbose=self.verbose, **common).fit(X)
-        self.encoder_, self.eigenvalues_, self.prior_ = sn.module_, sn.eigenvalues_, sn
+        self.encoder_, self.eigenvalues_ = sn.module_, sn.eigenvalues_
         return sn.transform(X), sn.graph_labels_
 
     def _set_scales(self, X: np.ndarray, Z: np.ndarray, L_star: np.ndarray) -> None:
@@ -267,7 +318,8 @@ class VDAE(GenerativeModel):
         cov.scale.fill_(math.sqrt(self.alpha * float(np.median(tr)) / Z.shape[1]))
         dec.to(self.device_), cov.to(self.device_)
 
-    def _train(self, X, Z, L_star, gen: torch.Generator) -> list[float]:
+    def _train(self, X, Z, L_star, gen: torch.Generator, arrays=None, progress=None,
+               saver: Checkpointer | None = None) -> list[float]:
         dev, B, n = self.device_, min(self.batch_size, X.shape[0] - 1), X.shape[0]
         dec, cov = self.decoder_, self.covariance_
         Xs = to_tensor((X - dec.x_mean.cpu().numpy()) / float(dec.x_scale), dev)
@@ -276,6 +328,14 @@ class VDAE(GenerativeModel):
         total = self.epochs * per_epoch if self.epochs is not None else max(6000, 2 * per_epoch)
         params = list(dec.parameters()) + list(cov.parameters())
         opt = torch.optim.Adam(params, lr=self.learning_rate)
+        scheduler = cosine_lr(opt, total)
+        start, loop_state = 0, None
+        if progress is not None:
+            load_optimizer_state(opt, arrays, progress["optimizer"])
+            set_generator_state(gen, arrays["ckpt.generator"])
+            start, loop_state = int(progress["step"]), progress["loop"]
+            scheduler.last_epoch = start
+        self._training = (opt, gen)
         c = float(self.likelihood_variance)
 
         def step(i: int) -> torch.Tensor:
@@ -289,11 +349,47 @@ class VDAE(GenerativeModel):
             recon = gaussian_nll(Xs[j], dec.standardized(z_new), c)
             return (recon + gaussian_kl_same_mean(Lq, Lp[idx])).mean()
 
+        if saver is not None and progress is None:
+            saver.save(0, {})  # the prior's work is never lost
         dec.train(), cov.train()
         history = train_steps(step, opt, total, steps_per_epoch=per_epoch, desc="VDAE",
-                              verbose=int(self.verbose), scheduler=cosine_lr(opt, total))
+                              verbose=int(self.verbose), scheduler=scheduler, start_step=start,
+                              loop_state=loop_state, checkpointer=saver)
         dec.eval(), cov.eval()
         return history
+
+    # ------------------------------------------------------------- checkpoints
+    def _save_checkpoint(self, path, Z: np.ndarray, fingerprint: dict, next_step: int,
+                         loop_state: dict) -> None:
+        opt, gen = self._training
+        opt_arrays, opt_meta = optimizer_state(opt)
+        enc_arrays, enc_fitted = self._encoder_state()
+        arrays = {**module_state("decoder", self.decoder_),
+                  **module_state("covariance", self.covariance_), **opt_arrays, **enc_arrays,
+                  "ckpt.generator": generator_state(gen), "ckpt.Z": Z,
+                  "ckpt.labels": np.asarray(self._fit_labels, np.int64),
+                  "eigenvalues": np.asarray(self.eigenvalues_, np.float64)}
+        progress = {"step": next_step, "loop": loop_state, "optimizer": opt_meta,
+                    "rng": self._rng_state, "data": fingerprint,
+                    "fitted": {"n_components": self.n_components_,
+                               "n_features_in": self.n_features_in_, **enc_fitted}}
+        save_checkpoint(path, self, arrays, progress)
+
+    def _restore_checkpoint(self, arrays, progress):
+        """Encoder, modules, embedding, labels and generators of a checkpoint."""
+        try:
+            fitted = progress["fitted"]
+            D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
+            self._build_modules(D, m)
+            self._restore_encoder(arrays, fitted)
+            self.eigenvalues_ = arrays["eigenvalues"]
+            Z, labels = np.asarray(arrays["ckpt.Z"], np.float32), arrays["ckpt.labels"]
+            rng = numpy_rng_from_state(progress["rng"])
+            int(progress["step"]), progress["optimizer"]["param_groups"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ModelFileError(f"incomplete or inconsistent checkpoint ({exc!r}).") from None
+        gen = torch.Generator(device=self.device_)
+        return Z, labels, rng, gen
 
     # --------------------------------------------------------------- inference
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
@@ -324,14 +420,14 @@ class VDAE(GenerativeModel):
         """ψ(X): diffusion coordinates, shape (n_samples, n_components_)."""
         X = self._check_X(X)
         with torch.no_grad():
-            return batched_apply(self._encode, X, self.device_)
+            return check_finite_output(batched_apply(self._encode, X, self.device_), "X")
 
     def inverse_transform(self, Z) -> np.ndarray:
         """ψ_θ⁻¹(Z): decoded points, shape (n_samples, n_features_in_)."""
         self._check_fitted()
         Z = check_array(Z, "Z", n_features=self.n_components_)
         with torch.no_grad():
-            return batched_apply(self.decoder_, Z, self.device_)
+            return check_finite_output(batched_apply(self.decoder_, Z, self.device_), "Z")
 
     def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0) -> np.ndarray:
         """Chains x_{t+1} ~ p(x | x_t) from each row of ``X0`` (Algorithm 2).
@@ -355,7 +451,7 @@ class VDAE(GenerativeModel):
         n_steps = self._check_steps(n_steps)
         gen = self._sampling_generator(random_state)
         traj = random_walk(self._stepper(step_scale), to_tensor(X0, self.device_), n_steps, gen)
-        return traj.cpu().numpy()
+        return check_finite_output(traj.cpu().numpy(), "X0")
 
     def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None,
                step_scale: float = 1.0) -> np.ndarray:
@@ -394,47 +490,54 @@ class VDAE(GenerativeModel):
         ndarray of shape (n_samples, n_features_in_)
         """
         self._check_fitted()
-        x = check_array(np.atleast_2d(np.asarray(x)) if not hasattr(x, "shape") or np.ndim(x) == 1
-                        else x, "x", n_features=self.n_features_in_)
+        x = check_array(x, "x", n_features=self.n_features_in_, allow_1d_sample=True,
+                        owner=type(self).__name__)
         if x.shape[0] != 1:
             raise ValueError(f"x must be a single point; got {x.shape[0]} rows.")
         n_samples = self._check_count(n_samples)
         gen = self._sampling_generator(random_state)
         X0 = to_tensor(np.repeat(x, n_samples, axis=0), self.device_)
         with torch.no_grad():
-            return self._stepper(step_scale)(X0, gen).cpu().numpy()
+            return check_finite_output(self._stepper(step_scale)(X0, gen).cpu().numpy(), "x")
 
     # ------------------------------------------------------------- persistence
-    def _get_state(self):
-        t = {**module_state("decoder", self.decoder_), **module_state("covariance", self.covariance_),
-             "seeds": self.seeds_, "seed_labels": self.seed_labels_.astype(np.int64),
-             "eigenvalues": np.asarray(self.eigenvalues_, np.float64)}
+    def _encoder_state(self) -> tuple[dict, dict]:
         if isinstance(self.encoder_, NystromEncoder):
             e = self.encoder_
-            t.update({"nystrom.X": e.X_train, "nystrom.sigma": e.sigma, "nystrom.q": e.q,
-                      "nystrom.F": e.eigenvectors, "nystrom.lam": e.eigenvalues})
-        else:
-            t.update(module_state("encoder", self.encoder_))
-        return t, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
-                   "scale_neighbor": getattr(self.encoder_, "scale_neighbor", None)}
+            return ({"nystrom.X": e.X_train, "nystrom.sigma": e.sigma, "nystrom.q": e.q,
+                     "nystrom.F": e.eigenvectors, "nystrom.lam": e.eigenvalues},
+                    {"scale_neighbor": e.scale_neighbor})
+        return module_state("encoder", self.encoder_), {}
 
-    def _set_state(self, t, fitted) -> None:
-        D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
-        self.device_ = resolve_device(self.device)
-        self.n_components_, self.n_features_in_ = D, m
-        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
-        self.covariance_ = CovarianceNet(D, self.covariance_hidden, self.activation)
-        load_module_state("decoder", self.decoder_, t)
-        load_module_state("covariance", self.covariance_, t)
+    def _restore_encoder(self, t: dict, fitted: dict) -> None:
+        D, m = self.n_components_, self.n_features_in_
         if self.prior == "exact":
             self.encoder_ = NystromEncoder(
                 t["nystrom.X"], t["nystrom.sigma"], t["nystrom.q"], t["nystrom.F"], t["nystrom.lam"],
                 float(self.diffusion_alpha), float(self.diffusion_time), self.n_neighbors,
                 int(fitted["scale_neighbor"]), self.bandwidth)
         else:
-            self.encoder_ = SpectralNetModule(make_mlp(m, self.encoder_hidden, D, self.activation), m, D)
+            self.encoder_ = SpectralNetModule(make_mlp(m, self.encoder_hidden, D, self.activation),
+                                              m, D)
             load_module_state("encoder", self.encoder_, t)
-        for mod in (self.decoder_, self.covariance_) + (() if self.prior == "exact" else (self.encoder_,)):
+            self.encoder_.to(self.device_).eval()
+
+    def _get_state(self):
+        enc_arrays, enc_fitted = self._encoder_state()
+        t = {**module_state("decoder", self.decoder_), **module_state("covariance", self.covariance_),
+             "seeds": self.seeds_, "seed_labels": self.seed_labels_.astype(np.int64),
+             "eigenvalues": np.asarray(self.eigenvalues_, np.float64), **enc_arrays}
+        return t, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
+                   **enc_fitted}
+
+    def _set_state(self, t, fitted) -> None:
+        D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
+        self.device_ = resolve_device(self.device)
+        self._build_modules(D, m)
+        load_module_state("decoder", self.decoder_, t)
+        load_module_state("covariance", self.covariance_, t)
+        self._restore_encoder(t, fitted)
+        for mod in (self.decoder_, self.covariance_):
             mod.to(self.device_).eval()
         self.seeds_, self.seed_labels_ = t["seeds"], t["seed_labels"]
         self.eigenvalues_ = t["eigenvalues"]

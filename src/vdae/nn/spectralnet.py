@@ -95,7 +95,17 @@ class SpectralNetModule(nn.Module):
         self.register_buffer("out_scale", torch.ones(n_components))
 
     def raw(self, x: torch.Tensor) -> torch.Tensor:
-        """g_ω on standardised input, shape (b, D)."""
+        """g_ω on standardised input, shape (b, D).
+
+        In inference (eval mode, no autograd) the standardisation is folded into the first
+        linear layer, W((x − μ)/s) + b = (W/s) x + (b − W μ / s), which saves two passes over
+        the (b, m) input: out-of-sample embedding is memory-bound for wide inputs.
+        """
+        first = self.body[0] if isinstance(self.body, nn.Sequential) else None
+        if not self.training and not torch.is_grad_enabled() and isinstance(first, nn.Linear):
+            W = first.weight / self.in_scale
+            b = first.bias - W @ self.in_mean if first.bias is not None else -(W @ self.in_mean)
+            return self.body[1:](nn.functional.linear(x, W, b))
         return self.body((x - self.in_mean) / self.in_scale)
 
     def eigenfunctions(self, x: torch.Tensor) -> torch.Tensor:
