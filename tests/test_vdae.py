@@ -11,7 +11,7 @@ from vdae import VDAE
 from vdae.datasets import make_circle, make_clusters, make_loop, make_sphere
 from vdae.exceptions import ModelFileError, NotFittedError
 from vdae.losses import gaussian_kl_same_mean
-from vdae.metrics import gromov_wasserstein, precision_recall
+from vdae.metrics import gromov_wasserstein, mmd2_multiscale, precision_recall
 from vdae.neighborhoods import local_covariance_factors, nearest_in_pool
 
 
@@ -36,13 +36,19 @@ def test_samples_lie_on_the_manifold_and_cover_it(fitted):
 
 
 def test_walks_do_not_degrade_with_steps(fitted):
+    """Issue item 7: from data seeds, 100 steps are as good as 10 (GW within 1.5×, precision
+    kept). GW's conditional-gradient solver stops in local optima (on the loop, two independent
+    true samples read 3.6–8.9), so each figure is a mean over 8 subsample draws, and the
+    stationary law is also checked by MMD², which has no such noise."""
     name, data, fresh, model = fitted
-    S10 = model.sample(1000, n_steps=10, random_state=3)
-    S100 = model.sample(1000, n_steps=100, random_state=3)
-    gw10 = gromov_wasserstein(S10, fresh.X, n_samples=1000, random_state=0)
-    gw100 = gromov_wasserstein(S100, fresh.X, n_samples=1000, random_state=0)
-    assert gw100 <= 1.5 * gw10 + 0.5  # 0.5 ≈ the GW solver's run-to-run noise at this size
-    assert precision_recall(fresh.X[:1000], S100).precision >= 0.95
+    S10 = model.sample(2000, n_steps=10, random_state=3)
+    S100 = model.sample(2000, n_steps=100, random_state=3)
+    gw = {s: gromov_wasserstein(S, fresh.X, n_samples=1000, n_repeats=8, random_state=0)
+          for s, S in ((10, S10), (100, S100))}
+    assert gw[100] <= 1.5 * gw[10] + 0.5, gw
+    mmd = {s: mmd2_multiscale(S, fresh.X, random_state=0) for s, S in ((10, S10), (100, S100))}
+    assert mmd[100] <= 1.5 * mmd[10] + 2e-3, mmd
+    assert precision_recall(fresh.X[:1000], S100[:1000]).precision >= 0.95
     d = data.manifold.distance(S100) / data.manifold.diameter
     assert np.quantile(d, 0.95) <= 0.03
 
@@ -148,6 +154,19 @@ def test_local_covariance_is_centred_covariance_of_neighbours():
     S = np.cov(Z[ind[0]].T, bias=True)
     S += 0.1 * np.trace(S) / 2 * np.eye(2)
     np.testing.assert_allclose(L[0] @ L[0].T, S, rtol=1e-5)
+
+
+def test_local_covariance_stays_inside_graph_components():
+    rng = np.random.default_rng(0)
+    Z = np.r_[rng.normal(size=(30, 2)) * 0.1, rng.normal(size=(200, 2)) * 0.1 + 5.0]
+    labels = np.r_[np.zeros(30, int), np.ones(200, int)]
+    L = local_covariance_factors(Z, 50, ridge=0.1, labels=labels).astype(np.float64)
+    S0 = np.cov(Z[:30].T, bias=True)  # the small cluster: all of its 30 points, none of the other
+    S0 += 0.1 * np.trace(S0) / 2 * np.eye(2)
+    np.testing.assert_allclose(L[0] @ L[0].T, S0, rtol=1e-5)
+    assert np.trace(L[40] @ L[40].T) < 0.2  # no neighbour 5 units away in the large one
+    mixed = local_covariance_factors(Z, 50, ridge=0.1).astype(np.float64)
+    assert np.trace(mixed[0] @ mixed[0].T) > 1.0  # without labels the 50-NN spans both
 
 
 def test_nearest_in_pool_excludes_self_and_handles_chunks():

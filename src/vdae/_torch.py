@@ -7,7 +7,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["resolve_device", "to_tensor", "batched_apply"]
+__all__ = ["resolve_device", "to_tensor", "batched_apply", "RowSource", "column_stats"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -72,3 +72,62 @@ def batched_apply(
     if not outs:
         raise ValueError("X must have at least one row.")
     return np.concatenate(outs, axis=0)
+
+
+class RowSource:
+    """Minibatch rows of a data array without copying the array.
+
+    An in-memory, writeable float32 array is shared with torch once (no copy); anything else
+    (a read-only ``np.memmap`` of a file larger than memory, another dtype) is gathered one
+    batch at a time on the host, reading the rows in file order for locality. Either way the
+    memory used beyond the data is O(batch × n_features).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    device : torch.device
+    """
+
+    def __init__(self, X: np.ndarray, device: torch.device) -> None:
+        self.X, self.device = X, device
+        in_memory = (isinstance(X, np.ndarray) and not isinstance(X, np.memmap)
+                     and X.dtype == np.float32 and X.flags.c_contiguous and X.flags.writeable)
+        self._shared = torch.as_tensor(X, device=device) if in_memory else None
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def rows(self, idx: torch.Tensor) -> torch.Tensor:
+        """``X[idx]`` as a float32 tensor on the device, rows in the order of ``idx``."""
+        if self._shared is not None:
+            return self._shared[idx.to(self._shared.device)]
+        i = idx.cpu().numpy()
+        order = np.argsort(i, kind="stable")
+        block = np.empty((len(i),) + self.X.shape[1:], np.float32)
+        block[order] = self.X[i[order]]
+        return torch.from_numpy(block).to(self.device)
+
+
+def column_stats(X: np.ndarray, chunk: int = 1 << 16) -> tuple[np.ndarray, float, float]:
+    """Column means, root-mean-square and largest absolute deviation from them, in one
+    streaming pass per statistic (O(chunk × n_features) memory; works on memmaps).
+
+    Returns
+    -------
+    mean : ndarray of shape (n_features,), float64
+    rms : float
+        sqrt(mean over all entries of (X − mean)²).
+    max_abs : float
+        max over all entries of |X − mean|.
+    """
+    n = X.shape[0]
+    total = np.zeros(X.shape[1:], np.float64)
+    for s in range(0, n, chunk):
+        total += X[s : s + chunk].sum(axis=0, dtype=np.float64)
+    mean = total / n
+    sq, top = 0.0, 0.0
+    for s in range(0, n, chunk):
+        dev = X[s : s + chunk].astype(np.float64) - mean
+        sq += float(np.sum(dev * dev))
+        top = max(top, float(np.abs(dev).max()))
+    return mean, float(np.sqrt(sq / max(X.size, 1))), top

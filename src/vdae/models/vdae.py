@@ -10,7 +10,7 @@ from typing import Literal, Sequence
 import numpy as np
 import torch
 
-from .._torch import batched_apply, resolve_device, to_tensor
+from .._torch import RowSource, batched_apply, column_stats, resolve_device, to_tensor
 from .._validation import (
     BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
     check_finite_output, check_n_samples, check_random_state, torch_generator,
@@ -22,7 +22,7 @@ from ..checkpoint import (
 from ..exceptions import ModelFileError
 from ..io import data_fingerprint
 from ..losses import gaussian_kl_same_mean, gaussian_nll
-from ..neighborhoods import local_covariance_factors, nearest_in_pool
+from ..neighborhoods import local_covariance_factors, nearest_among, nearest_in_pool
 from ..nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
 from ..prior import DiffusionMap, SpectralNet
 from ..prior.nystrom import NystromEncoder
@@ -32,6 +32,8 @@ from .base import GenerativeModel, load_module_state, module_state
 
 __all__ = ["VDAE"]
 
+#: Largest training set whose every point is searched for x' with neighbor_pool="auto".
+POOL_DATA_MAX = 50_000
 _DEVICES = ("auto", "cpu", "cuda") + tuple(f"cuda:{i}" for i in range(16))
 
 
@@ -70,15 +72,22 @@ class VDAE(GenerativeModel):
         The paper's α: the KL target is α Σ*(x), so α scales the covariance of one random-walk
         step. Larger α: faster mixing, bigger steps, lower precision; smaller α: the opposite.
     covariance_neighbors : int or None, default=None
-        k of Σ*'s neighbourhood; None: 2% of n clipped to [30, 100] (and < n).
+        k of Σ*'s neighbourhood, inside the point's graph component; None: 5% of n clipped to
+        [30, 100]. A k-neighbourhood's size follows the sample's local density, so noise in
+        Σ* couples step size to sampling fluctuations and the walk's stationary law drifts
+        from the data's; k ≈ 100 keeps that drift below the metrics' noise (at n = 2000, k = 40
+        let the sphere's stationary mean drift by 8% of its radius in 100 steps).
     covariance_ridge : float, default=0.1
         ρ in Σ* + ρ tr(Σ*)/D · I.
     likelihood_variance : float, default=1.0
         c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I), in standardised data units (the data are centred
         and divided by their largest absolute coordinate, so they lie in [-1, 1]).
-    neighbor_pool : {"data", "batch"}, default="data"
-        Where x' of Eq. 6 is searched: the paper's training batch A, or (default, a choice of
-        ours) the whole training set, which removes the batch's quantisation error.
+    neighbor_pool : {"auto", "data", "neighbors", "batch"}, default="auto"
+        Where x' of Eq. 6 is searched: "batch", the paper's training batch A; "data", the
+        whole training set (a choice of ours: no quantisation by the batch, but O(n) per
+        point); "neighbors", the k of Σ*'s neighbourhood of x (O(k) per point: z' ~ N(ψ(x),
+        C) falls inside it with high probability); "auto": "data" up to 50 000 points,
+        "neighbors" above, so a training step costs the same at any n.
     decoder_hidden, covariance_hidden, encoder_hidden : sequence of int
         Hidden widths of ψ_θ⁻¹, C_φ and SpectralNet.
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
@@ -142,7 +151,7 @@ class VDAE(GenerativeModel):
         "covariance_neighbors": [Interval(int, 2, None), NONE],
         "covariance_ridge": [Interval(float, 0, None, closed="neither")],
         "likelihood_variance": [FLOAT32_SCALE],
-        "neighbor_pool": [Options(("data", "batch"))],
+        "neighbor_pool": [Options(("auto", "data", "neighbors", "batch"))],
         "decoder_hidden": [HIDDEN],
         "covariance_hidden": [HIDDEN],
         "encoder_hidden": [HIDDEN],
@@ -171,7 +180,7 @@ class VDAE(GenerativeModel):
         covariance_neighbors: int | None = None,
         covariance_ridge: float = 0.1,
         likelihood_variance: float = 1.0,
-        neighbor_pool: Literal["data", "batch"] = "data",
+        neighbor_pool: Literal["auto", "data", "neighbors", "batch"] = "auto",
         decoder_hidden: Sequence[int] = (256, 256, 256),
         covariance_hidden: Sequence[int] = (128, 128),
         encoder_hidden: Sequence[int] = (256, 256, 256),
@@ -256,8 +265,9 @@ class VDAE(GenerativeModel):
                 self._build_modules(Z.shape[1], m)
             gen = torch_generator(rng, self.device_)
         self._rng_state, self._fit_labels = numpy_rng_state(rng), labels
-        k_cov = self.covariance_neighbors or int(np.clip(round(0.02 * n), 30, 100))
-        L_star = local_covariance_factors(Z, min(k_cov, n), ridge=self.covariance_ridge)
+        k_cov = self.covariance_neighbors or int(np.clip(round(0.05 * n), 30, 100))
+        L_star, neighbors = local_covariance_factors(
+            Z, min(k_cov, n), ridge=self.covariance_ridge, labels=labels, return_indices=True)
         self._set_scales(X, Z, L_star)
         if arrays is not None:  # the checkpoint's weights (and identical scale buffers)
             load_module_state("decoder", self.decoder_, arrays)
@@ -266,7 +276,7 @@ class VDAE(GenerativeModel):
         if checkpoint is not None:
             saver = Checkpointer(partial(self._save_checkpoint, checkpoint, Z, fingerprint),
                                  checkpoint_interval)
-        self.history_ = self._train(X, Z, L_star, gen, arrays, progress, saver)
+        self.history_ = self._train(X, Z, L_star, neighbors, gen, arrays, progress, saver)
         keep = rng.choice(n, min(n, self.n_seeds), replace=False)
         self.seeds_, self.seed_labels_ = X[np.sort(keep)], labels[np.sort(keep)]
         del self._rng_state, self._fit_labels, self._training
@@ -304,8 +314,8 @@ class VDAE(GenerativeModel):
         return sn.transform(X), sn.graph_labels_
 
     def _set_scales(self, X: np.ndarray, Z: np.ndarray, L_star: np.ndarray) -> None:
-        x_mean = X.mean(axis=0, dtype=np.float64)
-        x_scale = float(np.abs(X - x_mean).max()) or 1.0
+        x_mean, _, x_scale = column_stats(X)
+        x_scale = x_scale or 1.0
         z_mean = Z.mean(axis=0, dtype=np.float64)
         z_scale = float(np.sqrt(np.mean((Z - z_mean) ** 2))) or 1.0
         dec, cov = self.decoder_, self.covariance_
@@ -318,11 +328,13 @@ class VDAE(GenerativeModel):
         cov.scale.fill_(math.sqrt(self.alpha * float(np.median(tr)) / Z.shape[1]))
         dec.to(self.device_), cov.to(self.device_)
 
-    def _train(self, X, Z, L_star, gen: torch.Generator, arrays=None, progress=None,
-               saver: Checkpointer | None = None) -> list[float]:
+    def _train(self, X, Z, L_star, neighbors: np.ndarray, gen: torch.Generator, arrays=None,
+               progress=None, saver: Checkpointer | None = None) -> list[float]:
         dev, B, n = self.device_, min(self.batch_size, X.shape[0] - 1), X.shape[0]
         dec, cov = self.decoder_, self.covariance_
-        Xs = to_tensor((X - dec.x_mean.cpu().numpy()) / float(dec.x_scale), dev)
+        source = RowSource(X, dev)
+        pool = self._pool(n)
+        nbr = torch.as_tensor(neighbors, device=dev) if pool == "neighbors" else None
         Zt, Lp = to_tensor(Z, dev), to_tensor(L_star, dev) * math.sqrt(self.alpha)
         per_epoch = max(1, math.ceil(n / B))
         total = self.epochs * per_epoch if self.epochs is not None else max(6000, 2 * per_epoch)
@@ -342,11 +354,14 @@ class VDAE(GenerativeModel):
             idx = torch.randint(n, (B,), generator=gen, device=dev)
             z, Lq = Zt[idx], cov(Zt[idx])
             z_new = latent_step(z, Lq, gen)
-            if self.neighbor_pool == "batch":
+            if pool == "batch":
                 j = idx[nearest_in_pool(z_new.detach(), z, torch.arange(B, device=dev))]
+            elif pool == "neighbors":
+                j = nearest_among(z_new.detach(), Zt, nbr[idx], idx)
             else:
                 j = nearest_in_pool(z_new.detach(), Zt, idx)
-            recon = gaussian_nll(Xs[j], dec.standardized(z_new), c)
+            target = (source.rows(j) - dec.x_mean) / dec.x_scale
+            recon = gaussian_nll(target, dec.standardized(z_new), c)
             return (recon + gaussian_kl_same_mean(Lq, Lp[idx])).mean()
 
         if saver is not None and progress is None:
@@ -357,6 +372,11 @@ class VDAE(GenerativeModel):
                               loop_state=loop_state, checkpointer=saver)
         dec.eval(), cov.eval()
         return history
+
+    def _pool(self, n: int) -> str:
+        if self.neighbor_pool == "auto":
+            return "data" if n <= POOL_DATA_MAX else "neighbors"
+        return self.neighbor_pool
 
     # ------------------------------------------------------------- checkpoints
     def _save_checkpoint(self, path, Z: np.ndarray, fingerprint: dict, next_step: int,

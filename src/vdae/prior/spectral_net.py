@@ -9,7 +9,7 @@ import scipy.linalg
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._torch import batched_apply, resolve_device, to_tensor
+from .._torch import RowSource, batched_apply, column_stats, resolve_device
 from .._validation import (
     BOOL,
     HIDDEN,
@@ -186,8 +186,8 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         with seeded(seed):
             body = make_mlp(m, self.hidden, D, self.activation)
         module = SpectralNetModule(body, m, D)
-        mean = X.mean(axis=0, dtype=np.float64)
-        scale = np.sqrt(np.mean((X - mean) ** 2)) or 1.0
+        mean, scale, _ = column_stats(X)
+        scale = scale or 1.0
         module.in_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         module.in_scale.fill_(float(scale))
         module.to(self.device_)
@@ -232,21 +232,16 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         rows = torch.as_tensor(coo.row, dtype=torch.long, device=dev)
         cols = torch.as_tensor(coo.col, dtype=torch.long, device=dev)
         cum = torch.as_tensor(np.cumsum(coo.data), dtype=torch.float64, device=dev)
-        Xt = to_tensor(X, dev) if X.nbytes <= 4 << 30 else None
+        source = RowSource(X, dev)
         total, per_epoch = self._n_steps(X.shape[0])
         opt = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
         sched = cosine_lr(opt, total)
         B = self.batch_size
 
-        def rows_of(idx: torch.Tensor) -> torch.Tensor:
-            if Xt is not None:
-                return Xt[idx]
-            return to_tensor(X[np.sort(idx.cpu().numpy())], dev)  # memmap: gather on host
-
         def step(i: int) -> torch.Tensor:
             u = torch.rand(B, generator=gen, device=dev, dtype=torch.float64) * cum[-1]
             e = torch.searchsorted(cum, u).clamp_(max=cum.numel() - 1)
-            xb = rows_of(torch.cat([rows[e], cols[e]]))
+            xb = source.rows(torch.cat([rows[e], cols[e]]))
             if noise_sd > 0:
                 xb = xb + noise_sd * torch.randn(xb.shape, generator=gen, device=dev)
             g = module.raw(xb)
