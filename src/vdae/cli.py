@@ -120,6 +120,21 @@ def cmd_fit(args) -> None:
         model = VDAE(**params)
     except TypeError as exc:
         raise CLIError(f"bad --set parameter: {exc}") from None
+    from .distributed import init_from_env, shutdown, world
+
+    if init_from_env():  # launched by torchrun with several processes
+        if args.resume is not None or args.checkpoint is not None:
+            raise CLIError("--resume/--checkpoint are not available under torchrun yet")
+        try:
+            model.fit(X)
+            rank, size = world()
+            if rank == 0:
+                model.save(args.output)
+                print(f"fitted VDAE (D={model.n_components_}) on {X.shape[0]}×{X.shape[1]} "
+                      f"with {size} processes → {args.output}")
+        finally:
+            shutdown()
+        return
     ckpt = args.checkpoint or f"{args.output}.ckpt"
     resume = None
     if args.resume is not None:

@@ -19,6 +19,7 @@ from ..checkpoint import (
     Checkpointer, generator_state, load_checkpoint, load_optimizer_state, numpy_rng_from_state,
     numpy_rng_state, optimizer_state, save_checkpoint, set_generator_state,
 )
+from ..distributed import broadcast_arrays, broadcast_json, world
 from ..exceptions import ModelFileError
 from ..io import data_fingerprint
 from ..losses import gaussian_kl_same_mean, gaussian_nll
@@ -31,6 +32,20 @@ from ..training import cosine_lr, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
 
 __all__ = ["VDAE"]
+
+
+class _LocalStep(torch.nn.Module):
+    """One reparameterised step of Algorithm 1 as a module (so DistributedDataParallel sees
+    every parameter in ``forward``): z ↦ (L_φ(z), z' = z + L_φ(z) ε, ψ_θ⁻¹(z') standardised)."""
+
+    def __init__(self, decoder: Decoder, covariance: CovarianceNet) -> None:
+        super().__init__()
+        self.decoder, self.covariance = decoder, covariance
+
+    def forward(self, z: torch.Tensor, eps: torch.Tensor):
+        L = self.covariance(z)
+        z_new = z + torch.einsum("bij,bj->bi", L, eps)
+        return L, z_new, self.decoder.standardized(z_new)
 
 #: Largest training set whose every point is searched for x' with neighbor_pool="auto".
 POOL_DATA_MAX = 50_000
@@ -249,6 +264,10 @@ class VDAE(GenerativeModel):
         n, m = X.shape
         check_n_samples(n, self.n_neighbors)
         checkpoint = self._check_checkpoint_args(checkpoint, checkpoint_interval, resume)
+        rank, size = world()
+        if size > 1 and checkpoint is not None:
+            raise ValueError("checkpoint and resume are not available in multi-process "
+                             "training (torch.distributed) yet; fit in one process to use them.")
         self.device_ = resolve_device(self.device)
         fingerprint = data_fingerprint(X)
         if resume is not None:
@@ -260,10 +279,15 @@ class VDAE(GenerativeModel):
         else:
             arrays, progress = None, None
             rng = check_random_state(self.random_state)
-            Z, labels = self._fit_encoder(X, int(rng.integers(0, 2**31 - 1)))
+            if size > 1:
+                Z, labels, rng = self._fit_encoder_distributed(X, rng, rank)
+            else:
+                Z, labels = self._fit_encoder(X, int(rng.integers(0, 2**31 - 1)))
             with seeded(int(rng.integers(0, 2**31 - 1))):
                 self._build_modules(Z.shape[1], m)
             gen = torch_generator(rng, self.device_)
+            if size > 1:  # every rank its own minibatches
+                gen.manual_seed(int(rng.integers(0, 2**62)) + 7919 * rank)
         self._rng_state, self._fit_labels = numpy_rng_state(rng), labels
         k_cov = self.covariance_neighbors or int(np.clip(round(0.05 * n), 30, 100))
         L_star, neighbors = local_covariance_factors(
@@ -299,6 +323,25 @@ class VDAE(GenerativeModel):
         self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
         self.covariance_ = CovarianceNet(D, self.covariance_hidden, self.activation)
 
+    def _fit_encoder_distributed(self, X: np.ndarray, rng: np.random.Generator, rank: int):
+        """Rank 0 fits the prior; every rank receives its weights, the embedding and rank 0's
+        random state (so all ranks build identical modules and pick identical seeds)."""
+        payload = meta = None
+        if rank == 0:
+            Z, labels = self._fit_encoder(X, int(rng.integers(0, 2**31 - 1)))
+            enc_arrays, enc_fitted = self._encoder_state()
+            payload = {**enc_arrays, "prior.Z": np.asarray(Z, np.float32),
+                       "prior.labels": np.asarray(labels, np.int64),
+                       "prior.eigenvalues": np.asarray(self.eigenvalues_, np.float64)}
+            meta = {"fitted": {"n_components": int(Z.shape[1]), **enc_fitted},
+                    "rng": numpy_rng_state(rng)}
+        payload, meta = broadcast_arrays(payload), broadcast_json(meta)
+        if rank != 0:
+            self.n_components_, self.n_features_in_ = meta["fitted"]["n_components"], X.shape[1]
+            self._restore_encoder(payload, meta["fitted"])
+            self.eigenvalues_ = payload["prior.eigenvalues"]
+        return payload["prior.Z"], payload["prior.labels"], numpy_rng_from_state(meta["rng"])
+
     def _fit_encoder(self, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
         common = dict(n_neighbors=self.n_neighbors, alpha=self.diffusion_alpha,
                       diffusion_time=self.diffusion_time, bandwidth=self.bandwidth,
@@ -332,6 +375,11 @@ class VDAE(GenerativeModel):
                progress=None, saver: Checkpointer | None = None) -> list[float]:
         dev, B, n = self.device_, min(self.batch_size, X.shape[0] - 1), X.shape[0]
         dec, cov = self.decoder_, self.covariance_
+        local = _LocalStep(dec, cov)
+        rank, size = world()
+        if size > 1:  # each rank its share of the global batch; gradients averaged
+            B = max(1, math.ceil(B / size))
+            local = torch.nn.parallel.DistributedDataParallel(local, forward_sync_buffers=False)
         source = RowSource(X, dev)
         pool = self._pool(n)
         nbr = torch.as_tensor(neighbors, device=dev) if pool == "neighbors" else None
@@ -352,8 +400,9 @@ class VDAE(GenerativeModel):
 
         def step(i: int) -> torch.Tensor:
             idx = torch.randint(n, (B,), generator=gen, device=dev)
-            z, Lq = Zt[idx], cov(Zt[idx])
-            z_new = latent_step(z, Lq, gen)
+            z = Zt[idx]
+            eps = torch.randn(z.shape, generator=gen, device=dev, dtype=z.dtype)
+            Lq, z_new, x_hat = local(z, eps)
             if pool == "batch":
                 j = idx[nearest_in_pool(z_new.detach(), z, torch.arange(B, device=dev))]
             elif pool == "neighbors":
@@ -361,7 +410,7 @@ class VDAE(GenerativeModel):
             else:
                 j = nearest_in_pool(z_new.detach(), Zt, idx)
             target = (source.rows(j) - dec.x_mean) / dec.x_scale
-            recon = gaussian_nll(target, dec.standardized(z_new), c)
+            recon = gaussian_nll(target, x_hat, c)
             return (recon + gaussian_kl_same_mean(Lq, Lp[idx])).mean()
 
         if saver is not None and progress is None:
