@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all bench-prior bench-vdae clean
+.PHONY: demo test test-all bench-prior bench-vdae bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ bench-prior: $(STAMP)
 
 bench-vdae: $(STAMP)
 	$(PY) benchmarks/vdae_quality.py
+
+# Peers live in their own environments (see benchmarks/scale.py); absent ones are left out.
+PEER_DATAFOLD ?= ../peer-datafold/bin/python
+PEER_UMAP ?= ../peer-umap/bin/python
+bench-scale: $(STAMP)
+	$(PY) benchmarks/scale.py $(if $(wildcard $(PEER_DATAFOLD)),--datafold-python $(PEER_DATAFOLD)) \
+		$(if $(wildcard $(PEER_UMAP)),--umap-python $(PEER_UMAP))
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info .pytest_cache

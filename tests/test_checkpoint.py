@@ -49,7 +49,7 @@ def assert_same_model(a, b):
 def interrupt_at_call(monkeypatch, n_calls):
     """Deliver a real SIGINT (Ctrl-C) to this process during training step ``n_calls``."""
     calls = {"n": 0}
-    original = vdae_module.gaussian_kl_same_mean
+    original = vdae_module.gaussian_kl_from_target_inverse
 
     def kl(*args):
         calls["n"] += 1
@@ -57,7 +57,7 @@ def interrupt_at_call(monkeypatch, n_calls):
             signal.raise_signal(signal.SIGINT)
         return original(*args)
 
-    monkeypatch.setattr(vdae_module, "gaussian_kl_same_mean", kl)
+    monkeypatch.setattr(vdae_module, "gaussian_kl_from_target_inverse", kl)
 
 
 def test_ctrl_c_leaves_a_checkpoint_and_resume_gives_the_uninterrupted_model(

@@ -10,7 +10,9 @@ import torch
 from vdae import VDAE
 from vdae.datasets import make_circle, make_clusters, make_loop, make_sphere
 from vdae.exceptions import ModelFileError, NotFittedError
-from vdae.losses import gaussian_kl_same_mean
+from vdae.losses import (
+    gaussian_kl_from_target_inverse, gaussian_kl_same_mean, target_inverse_factors,
+)
 from vdae.metrics import gromov_wasserstein, mmd2_multiscale, precision_recall
 from vdae.neighborhoods import local_covariance_factors, nearest_in_pool
 
@@ -142,6 +144,9 @@ def test_kl_matches_closed_form_by_hand():
     Lp = torch.tensor(np.linalg.cholesky(S))[None]
     assert float(gaussian_kl_same_mean(Lq, Lp)) == pytest.approx(expected, rel=1e-10)
     assert float(gaussian_kl_same_mean(Lp, Lp)) == pytest.approx(0.0, abs=1e-12)
+    Lp_inv, logdet = target_inverse_factors(Lp)  # the training path: inverse precomputed
+    assert float(gaussian_kl_from_target_inverse(Lq, Lp_inv, logdet)) == pytest.approx(
+        expected, rel=1e-10)
 
 
 def test_local_covariance_is_centred_covariance_of_neighbours():

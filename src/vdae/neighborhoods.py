@@ -100,8 +100,11 @@ def nearest_in_pool(queries, pool, exclude=None, chunk: int = 65536):
     best_d = torch.full((b,), float("inf"), device=queries.device, dtype=queries.dtype)
     best_i = torch.zeros(b, dtype=torch.long, device=queries.device)
     rows = torch.arange(b, device=queries.device)
+    q2 = (queries * queries).sum(1, keepdim=True)
     for s in range(0, pool.shape[0], chunk):
-        d = torch.cdist(queries, pool[s : s + chunk])
+        block = pool[s : s + chunk]
+        # squared distances by one matrix product (the argmin needs no square root)
+        d = torch.addmm(q2 + (block * block).sum(1)[None, :], queries, block.T, alpha=-2.0)
         if exclude is not None:
             local = exclude - s
             hit = (local >= 0) & (local < d.shape[1])

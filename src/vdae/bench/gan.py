@@ -20,7 +20,7 @@ from .._validation import (
 )
 from ..models.base import GenerativeModel, load_module_state, module_state
 from ..nn import Decoder, make_mlp
-from ..training import cosine_lr, seeded, train_steps
+from ..training import cosine_lr, make_adam, seeded, train_steps
 
 __all__ = ["StandardGAN"]
 
@@ -100,7 +100,7 @@ class StandardGAN(GenerativeModel):
         self._build(X, int(rng.integers(0, 2**31 - 1)))
         gen = torch_generator(rng, self.device_)
         Xs = self._standardize(X)
-        g_opt = torch.optim.Adam(self.generator_.parameters(), lr=self.learning_rate,
+        g_opt = make_adam(self.generator_.parameters(), self.learning_rate,
                                  betas=(0.5, 0.999))
         g_sched = cosine_lr(g_opt, self.n_steps)
 
@@ -174,7 +174,7 @@ class StandardGAN(GenerativeModel):
         opt.step()
 
     def _train_discriminator(self, step, n_steps: int, desc: str) -> list[float]:
-        opt = torch.optim.Adam(self.discriminator_.parameters(), lr=self.learning_rate,
+        opt = make_adam(self.discriminator_.parameters(), self.learning_rate,
                                betas=(0.5, 0.999))
         self.generator_.train(), self.discriminator_.train()
         return train_steps(step, opt, n_steps, steps_per_epoch=min(100, n_steps), desc=desc,

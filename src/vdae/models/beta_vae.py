@@ -23,7 +23,7 @@ from ..distributions import DiagonalNormal
 from ..exceptions import TrainingDivergedError
 from ..losses import gaussian_nll
 from ..nn import Decoder, make_mlp
-from ..training import cosine_lr, seeded, train_steps
+from ..training import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
 
 __all__ = ["BetaVAE"]
@@ -117,7 +117,7 @@ class VariationalAutoencoderBase(GenerativeModel):
                gen: torch.Generator, desc: str) -> list[float]:
         """Minimise the β-weighted negative ELBO; returns the mean loss per epoch."""
         params = list(self.encoder_.parameters()) + list(self.decoder_.parameters())
-        opt = torch.optim.Adam(params, lr=self.learning_rate)
+        opt = make_adam(params, self.learning_rate)
         n = Xs.shape[0]
 
         def step(i: int) -> torch.Tensor:

@@ -22,13 +22,13 @@ from ..checkpoint import (
 from ..distributed import broadcast_arrays, broadcast_json, world
 from ..exceptions import ModelFileError
 from ..io import data_fingerprint
-from ..losses import gaussian_kl_same_mean, gaussian_nll
+from ..losses import gaussian_kl_from_target_inverse, gaussian_nll, target_inverse_factors
 from ..neighborhoods import local_covariance_factors, nearest_among, nearest_in_pool
 from ..nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
 from ..prior import DiffusionMap, SpectralNet
 from ..prior.nystrom import NystromEncoder
 from ..sampling import latent_step, random_walk
-from ..training import cosine_lr, seeded, train_steps
+from ..training import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
 
 __all__ = ["VDAE"]
@@ -383,11 +383,12 @@ class VDAE(GenerativeModel):
         source = RowSource(X, dev)
         pool = self._pool(n)
         nbr = torch.as_tensor(neighbors, device=dev) if pool == "neighbors" else None
-        Zt, Lp = to_tensor(Z, dev), to_tensor(L_star, dev) * math.sqrt(self.alpha)
+        Zt = to_tensor(Z, dev)
+        Lp_inv, logdet_p = target_inverse_factors(to_tensor(L_star, dev) * math.sqrt(self.alpha))
         per_epoch = max(1, math.ceil(n / B))
         total = self.epochs * per_epoch if self.epochs is not None else max(6000, 2 * per_epoch)
         params = list(dec.parameters()) + list(cov.parameters())
-        opt = torch.optim.Adam(params, lr=self.learning_rate)
+        opt = make_adam(params, self.learning_rate)
         scheduler = cosine_lr(opt, total)
         start, loop_state = 0, None
         if progress is not None:
@@ -411,7 +412,8 @@ class VDAE(GenerativeModel):
                 j = nearest_in_pool(z_new.detach(), Zt, idx)
             target = (source.rows(j) - dec.x_mean) / dec.x_scale
             recon = gaussian_nll(target, x_hat, c)
-            return (recon + gaussian_kl_same_mean(Lq, Lp[idx])).mean()
+            kl = gaussian_kl_from_target_inverse(Lq, Lp_inv[idx], logdet_p[idx])
+            return (recon + kl).mean()
 
         if saver is not None and progress is None:
             saver.save(0, {})  # the prior's work is never lost

@@ -16,7 +16,7 @@ from .._validation import (
 )
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
-from ..training import cosine_lr, seeded, train_steps
+from ..training import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
 from .beta_vae import ACTIVATIONS, DEVICES
 
@@ -245,8 +245,8 @@ class WGANGP(GenerativeModel):
         n_gen = max(1, total // self.critic_steps)
         c_lr = self.critic_learning_rate
         c_lr = self.learning_rate if c_lr is None else c_lr
-        c_opt = torch.optim.Adam(self.critic_.parameters(), lr=c_lr, betas=tuple(self.betas))
-        g_opt = torch.optim.Adam(self.generator_.parameters(), lr=self.learning_rate,
+        c_opt = make_adam(self.critic_.parameters(), c_lr, betas=tuple(self.betas))
+        g_opt = make_adam(self.generator_.parameters(), self.learning_rate,
                                  betas=tuple(self.betas))
         g_sched = cosine_lr(g_opt, n_gen)
         lam = float(self.gradient_penalty)

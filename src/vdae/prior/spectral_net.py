@@ -28,7 +28,7 @@ from .._validation import (
 )
 from ..nn.mlp import make_mlp
 from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss
-from ..training import cosine_lr, seeded, train_steps
+from ..training import cosine_lr, make_adam, seeded, train_steps
 from .diffusion import markov_normalize
 from .diffusion_map import DiffusionMap
 from .graph import build_affinity_graph
@@ -234,7 +234,7 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         cum = torch.as_tensor(np.cumsum(coo.data), dtype=torch.float64, device=dev)
         source = RowSource(X, dev)
         total, per_epoch = self._n_steps(X.shape[0])
-        opt = torch.optim.Adam(module.parameters(), lr=self.learning_rate)
+        opt = make_adam(module.parameters(), self.learning_rate)
         sched = cosine_lr(opt, total)
         B = self.batch_size
 
