@@ -16,8 +16,10 @@ Prints, in one run:
 The peers run in their own virtual environments, never the project's (datafold 2.0.2 pins
 numpy < 1.27, scipy < 1.12, scikit-learn ~1.2, which breaks umap-learn)::
 
-    python3.11 -m venv ../peer-datafold && ../peer-datafold/bin/pip install datafold==2.0.2
-    python3.11 -m venv ../peer-umap && ../peer-umap/bin/pip install umap-learn==0.5.12
+    python3.11 -m venv ../peer-datafold
+    ../peer-datafold/bin/pip install -r benchmarks/peers/requirements-datafold.txt
+    python3.11 -m venv ../peer-umap
+    ../peer-umap/bin/pip install -r benchmarks/peers/requirements-umap.txt
     python benchmarks/scale.py --datafold-python ../peer-datafold/bin/python \\
                                --umap-python ../peer-umap/bin/python
 
