@@ -144,6 +144,11 @@ class VDAE(GenerativeModel):
     α is honoured; the KL has its ½; samples are the decoder mean (adding N(0, cI) noise with
     c = 1 would drown the manifold); C_φ reads ψ(x) rather than x.
 
+    In a torch.distributed process group (e.g. launched by ``torchrun``), rank 0 fits the prior
+    and broadcasts it; C_φ and ψ_θ⁻¹ train under DistributedDataParallel, each rank drawing
+    ⌈batch_size / world size⌉ points per step, so ``batch_size`` stays the global batch.
+    ``history_`` holds each rank's own minibatch losses. See :mod:`vdae.distributed`.
+
     Examples
     --------
     >>> import numpy as np
