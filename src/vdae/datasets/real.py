@@ -89,8 +89,11 @@ def load_bunny(n_samples: int | None = None, *, random_state: Any = None) -> Dat
         ``X`` float32 of shape (n_samples or 35947, 3): raw (x, y, z) in metres (no centring or
         scaling); ``y``, ``params``, ``image_shape``, ``manifold`` None.
     """
+    if n_samples is not None:  # arguments first: a bad call fails the same with or without data
+        check_int(n_samples, "n_samples")
+    rng = check_random_state(random_state)
     V, _ = _bunny_mesh(str(data_file(*_BUNNY)))
-    idx = subsample_indices(V.shape[0], n_samples, check_random_state(random_state))
+    idx = subsample_indices(V.shape[0], n_samples, rng)
     X = V if idx is None else V[idx]
     return Dataset(
         X=X.astype(np.float32),
@@ -165,6 +168,10 @@ def _mnist_split(images_path: str, labels_path: str) -> tuple[np.ndarray, np.nda
     return images, labels
 
 
+#: Images per MNIST split (the IDX files' published sizes).
+_MNIST_SIZES = {"train": 60_000, "test": 10_000}
+
+
 def load_mnist(
     split: str = "all", n_samples: int | None = None, *, random_state: Any = None
 ) -> Dataset:
@@ -189,6 +196,10 @@ def load_mnist(
     if not isinstance(split, str) or split not in ("all", "train", "test"):
         raise ValueError(f"split must be one of 'all', 'train', 'test', got {split!r}")
     parts = ["train", "test"] if split == "all" else [split]
+    if n_samples is not None:  # arguments first: a bad call fails the same with or without data
+        n_max = sum(_MNIST_SIZES[p] for p in parts)
+        if check_int(n_samples, "n_samples") > n_max:
+            raise ValueError(f"n_samples must be at most {n_max} (MNIST {split}), got {n_samples}")
     images, labels = [], []
     for part in parts:
         img_name, lab_name = _MNIST[part]
