@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+import torch
 
 from vdae import DiffusionMap, SpectralNet
 from vdae.datasets import make_circle, make_flat_torus, make_sphere
@@ -31,3 +32,13 @@ def spectral_nets(manifold_data):
         name: SpectralNet(D, n_neighbors=15, random_state=0, verbose=0).fit(X)
         for name, (X, _, D) in manifold_data.items()
     }
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module of tiny networks (faster than two contended threads);
+    modules opt in with ``pytestmark = pytest.mark.usefixtures("one_thread")``."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

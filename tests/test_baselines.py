@@ -18,14 +18,9 @@ from vdae.models import BetaVAE, HypersphericalVAE, WGANGP
 SMALL = (32, 32)
 GRID = (0.01, 0.1, 1.0)
 
+pytestmark = pytest.mark.usefixtures("one_thread")  # see conftest.py
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Small networks run far faster on one thread than on two contended ones."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+
 
 
 def circle_distance(S: np.ndarray) -> float:

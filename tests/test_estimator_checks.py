@@ -16,7 +16,8 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from vdae import VDAE, BetaVAE, DiffusionMap, HypersphericalVAE, SpectralNet, WGANGP
 
 # scikit-learn's checks fit on two well separated blobs: a disconnected graph, by design
-pytestmark = pytest.mark.filterwarnings("ignore::vdae.exceptions.DisconnectedGraphWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::vdae.exceptions.DisconnectedGraphWarning"),
+              pytest.mark.usefixtures("one_thread")]  # see conftest.py
 
 TINY = dict(random_state=0, verbose=0)
 
@@ -59,13 +60,6 @@ def expected_failed_checks(estimator) -> dict[str, str]:
     return {}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread than on two contended ones."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks,

@@ -58,13 +58,6 @@ def profiles(fast: int, slow: int):
     ])
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    """Tiny networks run faster on one thread than on two contended ones."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 # ------------------------------------------------------------------------------ the invariant
@@ -226,7 +219,8 @@ SEEDS = st.one_of(st.integers(0, 2**32), st.sampled_from(
 # ----------------------------------------------------------------------------- fitted models
 TINY = dict(random_state=0, verbose=0)
 # random data often makes a disconnected neighbour graph: handled, and warned about
-pytestmark = pytest.mark.filterwarnings("ignore::vdae.exceptions.DisconnectedGraphWarning")
+pytestmark = [pytest.mark.filterwarnings("ignore::vdae.exceptions.DisconnectedGraphWarning"),
+              pytest.mark.usefixtures("one_thread")]  # see conftest.py
 
 
 @pytest.fixture(scope="module")

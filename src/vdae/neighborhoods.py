@@ -59,8 +59,7 @@ def local_covariance_factors(
     from sklearn.neighbors import NearestNeighbors
 
     Z64 = np.asarray(Z, dtype=np.float64)
-    n, D = Z64.shape
-    k = min(n_neighbors, n)
+    D = Z64.shape[1]
     nn = NearestNeighbors(n_neighbors=k).fit(Z64)
     out = np.empty((n, D, D), np.float32)
     nbrs = np.empty((n, k), np.int64)

@@ -6,7 +6,7 @@ from typing import Callable
 
 import torch
 
-__all__ = ["random_walk", "latent_step"]
+__all__ = ["random_walk", "latent_step", "shift"]
 
 
 def latent_step(z: torch.Tensor, L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -22,6 +22,11 @@ def latent_step(z: torch.Tensor, L: torch.Tensor, gen: torch.Generator) -> torch
     tensor of shape (b, D)
     """
     eps = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
+    return shift(z, L, eps)
+
+
+def shift(z: torch.Tensor, L: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """z + L ε for batches: z, ε of shape (b, D), L of shape (b, D, D)."""
     return z + torch.einsum("bij,bj->bi", L, eps)
 
 

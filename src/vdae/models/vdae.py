@@ -27,7 +27,7 @@ from ..neighborhoods import local_covariance_factors, nearest_among, nearest_in_
 from ..nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
 from ..prior import DiffusionMap, SpectralNet
 from ..prior.nystrom import NystromEncoder
-from ..sampling import latent_step, random_walk
+from ..sampling import latent_step, random_walk, shift
 from ..training import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
 
@@ -44,7 +44,7 @@ class _LocalStep(torch.nn.Module):
 
     def forward(self, z: torch.Tensor, eps: torch.Tensor):
         L = self.covariance(z)
-        z_new = z + torch.einsum("bij,bj->bi", L, eps)
+        z_new = shift(z, L, eps)
         return L, z_new, self.decoder.standardized(z_new)
 
 #: Largest training set whose every point is searched for x' with neighbor_pool="auto".
