@@ -102,7 +102,12 @@ def _latent(d: int) -> dict[str, Any]:
 #: each cell took.
 _IMAGES_SMALL = {"batch_size": 64}
 _IMAGE_BETAS = {"beta_grid": (0.1, 1.0, 4.0)}
+#: WGAN-GP on the point clouds: λ = 0.1, the gradient-penalty weight of Gulrajani et al.'s
+#: released code for low-dimensional toy data (λ = 10, their image value, collapses the circle:
+#: see :class:`vdae.models.WGANGP`).
+_POINT_CLOUD_GAN = {"wgan": {"gradient_penalty": 0.1}}
 _BUDGET: dict[str, dict[str, dict[str, Any]]] = {
+    "circle": _POINT_CLOUD_GAN, "torus": _POINT_CLOUD_GAN, "bunny": _POINT_CLOUD_GAN,
     "frey": {"beta_vae": _IMAGE_BETAS},
     "mnist": {"wgan": {"epochs": 100}, "beta_vae": {"epochs": 30, **_IMAGE_BETAS},
               "svae": {"epochs": 30}, "vdae": {"epochs": 60}},
