@@ -73,6 +73,14 @@ def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
     assert again.n_new == 0 and again.n_skipped == 2
     assert len(read_records(tmp_path / "table1.json")) == 2
 
+    # report only: a second seed is listed as not run, nothing is trained or appended
+    report = run_table1(tmp_path, methods=["vdae", "beta_vae"], report_only=True,
+                        **dict(kw, seeds=2))
+    assert report.n_new == 0 and report.n_skipped == 2
+    assert report.missing == [("circle", "beta_vae", 1), ("circle", "vdae", 1)]
+    assert len(read_records(tmp_path / "table1.json")) == 2
+    assert "NOT RUN (2 cells): circle/beta_vae/seed 1" in (tmp_path / "table1.md").read_text()
+
     # a failing cell is recorded, not fatal, and is retried on the next run
     bad = dict(kw, overrides={**TINY, "svae": {"n_components": 1}})
     failed = run_table1(tmp_path, methods=["vdae", "svae"], **bad)

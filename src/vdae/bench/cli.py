@@ -47,11 +47,13 @@ def cmd_table1(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     run = run_table1(args.out, datasets=args.datasets, methods=args.methods, seeds=args.seeds,
                      quick=args.quick, command="vdae " + shlex.join(sys.argv[1:]),
-                     progress=not args.quiet)
+                     progress=not args.quiet, report_only=args.report_only)
     for name, why in run.unavailable.items():
         print(f"skipped data set {name}: {why}")
     for rec in run.failed:
         print(f"FAILED {rec['dataset']}/{rec['method']}/seed {rec['seed']}: {rec['error']}")
+    if run.missing:
+        print(f"{len(run.missing)} cells not in {run.json_path} (not run: --report-only)")
     print(f"table1: {run.n_new} cells computed, {run.n_skipped} already done, "
           f"{time.perf_counter() - start:.0f} s → {run.json_path}, {run.md_path}")
 
@@ -105,6 +107,8 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--out", default="results", help="output folder (default results)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     t.add_argument("--threads", type=_positive_int, help=_THREADS_HELP)
+    t.add_argument("--report-only", action="store_true",
+                   help="train nothing: rewrite table1.md from the cells in table1.json")
     t.set_defaults(func=cmd_table1)
 
     f = sub.add_parser("figures", help="the paper's Figs. 2-6 and a quality-vs-steps figure",

@@ -63,6 +63,8 @@ class Table1Run:
         Data sets skipped because their files are missing, with the reason.
     failed : list of dict
         Records of cells whose training or evaluation raised.
+    missing : list of (dataset, method, seed)
+        Cells not in ``table1.json`` when only reporting (``report_only``).
     """
 
     json_path: Path
@@ -72,6 +74,7 @@ class Table1Run:
     n_skipped: int = 0
     unavailable: dict[str, str] = field(default_factory=dict)
     failed: list[dict] = field(default_factory=list)
+    missing: list[tuple[str, str, int]] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------- provenance
@@ -225,6 +228,7 @@ def run_table1(
     overrides: dict[str, dict[str, Any]] | None = None,
     command: str | None = None,
     progress: bool = False,
+    report_only: bool = False,
 ) -> Table1Run:
     """Run (or resume) the Table 1 benchmark and write ``table1.json`` and ``table1.md``.
 
@@ -247,6 +251,10 @@ def run_table1(
         The command line, for the report header.
     progress : bool
         A tqdm bar over cells (stderr).
+    report_only : bool
+        Train nothing: rewrite ``table1.md`` from the finished cells of ``table1.json`` (cells
+        not yet run are listed in the notes), e.g. after merging the files of runs that
+        shared the work.
 
     Returns
     -------
@@ -281,6 +289,9 @@ def run_table1(
         if key in done:
             run.records.append(done[key])
             run.n_skipped += 1
+            continue
+        if report_only:
+            run.missing.append((dataset, method, seed))
             continue
         if (dataset, seed) not in splits:
             splits.clear()  # cells run data set by data set, seed by seed
@@ -378,6 +389,16 @@ def _nanmedian(v: np.ndarray) -> float:
     return float(np.median(v)) if v.size else math.nan
 
 
+def _record_commits(records: list[dict], commit: str) -> str:
+    """"" or "; cells computed at commits a (n), b (m)" when records come from other commits."""
+    counts: dict[str, int] = {}
+    for r in records:
+        counts[r.get("git_commit", "?")] = counts.get(r.get("git_commit", "?"), 0) + 1
+    if set(counts) <= {commit}:
+        return ""
+    return "; cells computed at commits " + ", ".join(f"`{c}` ({n})" for c, n in counts.items())
+
+
 def _notes(run: Table1Run, records: list[dict], datasets: Sequence[str]) -> list[str]:
     lines = ["## Data, references and settings", ""]
     for d in datasets:
@@ -392,6 +413,9 @@ def _notes(run: Table1Run, records: list[dict], datasets: Sequence[str]) -> list
                      + ", ".join(f"{registry.METHOD_LABELS[m]} {k}" for m, k in dims) + ".")
     for r in run.failed:
         lines.append(f"- FAILED {r['dataset']}/{r['method']}/seed {r['seed']}: {r['error']}")
+    if run.missing:
+        lines.append(f"- NOT RUN ({len(run.missing)} cells): " + ", ".join(
+            f"{d}/{m}/seed {s}" for d, m, s in run.missing))
     return lines + [""]
 
 
@@ -403,7 +427,8 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
     lines = [
         "# Table 1 — VDAE vs. baselines"
         + (" (QUICK SMOKE TEST: short training)" if quick else ""),
-        "", f"- command: `{command or 'run_table1(...)'}`", f"- git commit: `{commit}`",
+        "", f"- command: `{command or 'run_table1(...)'}`", f"- git commit: `{commit}`"
+        + _record_commits(recs, commit),
         f"- written {time.strftime('%Y-%m-%d %H:%M:%S')}; vdae {ver['vdae']}, "
         f"torch {ver['torch']}, POT {ver['pot']}; device {ver['cuda']}",
         f"- paper columns: the published values of {registry.PAPER_CITATION} (reference data; "
