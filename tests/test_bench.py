@@ -89,6 +89,26 @@ def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
     assert run_table1(tmp_path, methods=["svae"], **bad).n_new == 1
 
 
+def test_parallel_table1_matches_the_sequential_run(tmp_path):
+    kw = dict(datasets=["circle"], methods=["vdae", "beta_vae"], seeds=1, n_train=300,
+              n_eval=300, n_generated=300, overrides=TINY)
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # the workers' thread count
+    try:
+        seq = run_table1(tmp_path / "seq", **kw)
+    finally:
+        torch.set_num_threads(before)
+    par = run_table1(tmp_path / "par", jobs=2, **kw)
+    assert par.n_new == 2 and not par.failed
+    keys = ("gw", "mmd", "precision", "recall", "bilip_median")
+    by_method = {r["method"]: r for r in read_records(tmp_path / "par" / "table1.json")}
+    for r in read_records(tmp_path / "seq" / "table1.json"):
+        assert {k: r[k] for k in keys} == {k: by_method[r["method"]][k] for k in keys}
+        assert r["config_id"] == by_method[r["method"]]["config_id"]
+    with pytest.raises(ValueError, match="jobs"):
+        run_table1(tmp_path / "bad", jobs=0, **kw)
+
+
 # ----------------------------------------------------------------------------------- DRS
 def test_drs_acceptance_rule_hand_computed():
     logits = np.array([0.0, -1.0, -3.0])

@@ -47,7 +47,8 @@ def cmd_table1(args: argparse.Namespace) -> None:
     start = time.perf_counter()
     run = run_table1(args.out, datasets=args.datasets, methods=args.methods, seeds=args.seeds,
                      quick=args.quick, command="vdae " + shlex.join(sys.argv[1:]),
-                     progress=not args.quiet, report_only=args.report_only)
+                     progress=not args.quiet, report_only=args.report_only,
+                     jobs=args.jobs)
     for name, why in run.unavailable.items():
         print(f"skipped data set {name}: {why}")
     for rec in run.failed:
@@ -107,6 +108,9 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     t.add_argument("--out", default="results", help="output folder (default results)")
     t.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     t.add_argument("--threads", type=_positive_int, help=_THREADS_HELP)
+    t.add_argument("--jobs", type=_positive_int, default=1,
+                   help="cells trained at once, one worker process and one thread each "
+                        "(default 1; use the number of cores)")
     t.add_argument("--report-only", action="store_true",
                    help="train nothing: rewrite table1.md from the cells in table1.json")
     t.set_defaults(func=cmd_table1)

@@ -215,6 +215,39 @@ def _check_names(datasets: Sequence[str], methods: Sequence[str]) -> None:
                          f"{', '.join(DATASETS)}; methods: {', '.join(METHODS)})")
 
 
+def _worker_init(threads: int) -> None:
+    """A worker process of a parallel run: ``threads`` torch and BLAS threads."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
+
+
+_SPLIT_CACHE: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
+
+
+def _split(dataset: str, seed: int, quick: bool, n_train: int | None,
+           n_eval: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The split of a data set for one seed; the last one is cached (cells of one data set and
+    seed are consecutive)."""
+    key = (dataset, seed, quick, n_train, n_eval)
+    if key not in _SPLIT_CACHE:
+        _SPLIT_CACHE.clear()
+        _SPLIT_CACHE[key] = registry.load_split(DATASETS[dataset], seed, quick=quick,
+                                                n_train=n_train, n_eval=n_eval)
+    return _SPLIT_CACHE[key]
+
+
+def _compute_cell(dataset: str, method: str, seed: int, params: dict, n_gen: int, quick: bool,
+                  n_train: int | None, n_eval: int | None) -> dict[str, Any]:
+    """Train and evaluate one cell: its sizes and metrics (raises FileNotFoundError when the
+    data set is missing, any other exception when training or evaluation fails)."""
+    X_train, X_eval = _split(dataset, seed, quick, n_train, n_eval)
+    return {"n_train": int(len(X_train)), "n_eval": int(len(X_eval)),
+            **_run_cell(dataset, method, seed, (X_train, X_eval), params, n_gen)}
+
+
 def run_table1(
     out_dir: str | Path = "results",
     *,
@@ -229,6 +262,7 @@ def run_table1(
     command: str | None = None,
     progress: bool = False,
     report_only: bool = False,
+    jobs: int = 1,
 ) -> Table1Run:
     """Run (or resume) the Table 1 benchmark and write ``table1.json`` and ``table1.md``.
 
@@ -255,6 +289,12 @@ def run_table1(
         Train nothing: rewrite ``table1.md`` from the finished cells of ``table1.json`` (cells
         not yet run are listed in the notes), e.g. after merging the files of runs that
         shared the work.
+    jobs : int ≥ 1
+        Cells trained at once, each in its own worker process with one CPU thread (the small
+        models of the table use a core far better one per process than several threads on
+        one model). Records are appended in the order cells finish; the results of a cell do
+        not depend on ``jobs`` beyond the thread count's rounding (see the README's notes on
+        determinism).
 
     Returns
     -------
@@ -262,6 +302,8 @@ def run_table1(
     """
     from tqdm.auto import tqdm
 
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise ValueError(f"jobs must be an integer >= 1; got {jobs!r}.")
     datasets = list(datasets or (registry.QUICK_DATASETS if quick else DATASETS))
     methods = list(methods or METHODS)
     _check_names(datasets, methods)
@@ -275,11 +317,13 @@ def run_table1(
             for r in read_records(run.json_path) if r.get("status", "ok") == "ok"}
     n_gen = n_generated or (N_GENERATED_QUICK if quick else N_GENERATED)
     common = {"versions": versions(), "git_commit": git_commit(), "quick": quick}
-    splits: dict[tuple[str, int], tuple[np.ndarray, np.ndarray]] = {}
-    cells = list(_cells(datasets, methods, seed_list))
-    for dataset, method, seed in tqdm(cells, desc="table1 cells", disable=not progress):
-        if dataset in run.unavailable:
-            continue
+
+    def report() -> None:
+        write_table1_markdown(run, datasets, methods, command=command,
+                              commit=common["git_commit"], quick=quick)
+
+    pending = []
+    for dataset, method, seed in _cells(datasets, methods, seed_list):
         params = registry.cell_settings(dataset, method, quick=quick,
                                         overrides=(overrides or {}).get(method))
         spec = DATASETS[dataset]
@@ -289,26 +333,22 @@ def run_table1(
         if key in done:
             run.records.append(done[key])
             run.n_skipped += 1
-            continue
-        if report_only:
+        elif report_only:
             run.missing.append((dataset, method, seed))
-            continue
-        if (dataset, seed) not in splits:
-            splits.clear()  # cells run data set by data set, seed by seed
-            try:
-                splits[(dataset, seed)] = registry.load_split(spec, seed, quick=quick,
-                                                              n_train=n_train, n_eval=n_eval)
-            except FileNotFoundError as exc:
-                log.warning("skipping %s: %s", dataset, exc)
-                run.unavailable[dataset] = str(exc)
-                continue
-        split = splits[(dataset, seed)]
-        record = {"dataset": dataset, "method": method, "seed": seed, "config_id": key[3],
-                  **config, "n_train": int(len(split[0])), "n_eval": int(len(split[1])),
-                  "note": spec.note, **common}
-        try:
-            record.update(_run_cell(dataset, method, seed, split, params, n_gen), status="ok")
-        except Exception as exc:  # a failed cell is recorded and retried on the next run
+        else:
+            pending.append((key, params, config))
+
+    def finish(key, config, result: dict | None, exc: BaseException | None) -> None:
+        dataset, method, seed, cid = key
+        if isinstance(exc, FileNotFoundError):
+            log.warning("skipping %s: %s", dataset, exc)
+            run.unavailable[dataset] = str(exc)
+            return
+        record = {"dataset": dataset, "method": method, "seed": seed, "config_id": cid,
+                  **config, "note": DATASETS[dataset].note, **common}
+        if exc is None:
+            record.update(result, status="ok")
+        else:  # a failed cell is recorded and retried on the next run
             log.warning("cell %s/%s/seed %d failed: %s", dataset, method, seed, exc)
             record.update(status="failed", error=f"{type(exc).__name__}: {exc}")
             run.failed.append(record)
@@ -317,11 +357,42 @@ def run_table1(
         run.n_new += 1
         if record["status"] == "ok":
             run.records.append(record)
-            write_table1_markdown(run, datasets, methods, command=command,
-                                  commit=common["git_commit"], quick=quick)
-    write_table1_markdown(run, datasets, methods, command=command, commit=common["git_commit"],
-                          quick=quick)
+            report()
+
+    bar = tqdm(total=len(pending), desc="table1 cells", disable=not progress)
+    if jobs == 1:
+        for key, params, config in pending:
+            if key[0] not in run.unavailable:
+                try:
+                    finish(key, config, _compute_cell(*key[:3], params, n_gen, quick, n_train,
+                                                      n_eval), None)
+                except Exception as exc:
+                    finish(key, config, None, exc)
+            bar.update()
+    else:
+        _run_parallel(pending, jobs, finish, bar, (n_gen, quick, n_train, n_eval))
+    bar.close()
+    report()
     return run
+
+
+def _run_parallel(pending, jobs: int, finish, bar, args: tuple) -> None:
+    """Cells in ``jobs`` spawned worker processes (one thread each); ``finish`` per result."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
+                             initargs=(1,)) as pool:
+        futures = {pool.submit(_compute_cell, *key[:3], params, *args): (key, config)
+                   for key, params, config in pending}
+        for fut in as_completed(futures):
+            key, config = futures[fut]
+            try:
+                finish(key, config, fut.result(), None)
+            except Exception as exc:
+                finish(key, config, None, exc)
+            bar.update()
 
 
 # ---------------------------------------------------------------------------- markdown
