@@ -104,6 +104,9 @@ def test_cli_fit_sample_walk_plot(tmp_path, capsys):
     assert np.load(tmp_path / "s.npy").shape == (50, 2)
     assert main(["walk", model, "--chains", "10", "--steps", "4", "-o", str(tmp_path / "w.npy")]) == 0
     assert np.load(tmp_path / "w.npy").shape == (5, 10, 2)
+    assert main(["walk", model, "--chains", "10", "--steps", "4", "--chain", "metropolis",
+                 "-o", str(tmp_path / "wm.npy")]) == 0
+    assert np.load(tmp_path / "wm.npy").shape == (5, 10, 2)
     assert main(["plot", str(tmp_path / "w.npy"), "-o", str(tmp_path / "w.png")]) == 0
     assert (tmp_path / "w.png").stat().st_size > 1000
 

@@ -55,6 +55,29 @@ def test_walks_do_not_degrade_with_steps(fitted):
     assert np.quantile(d, 0.95) <= 0.03
 
 
+def test_metropolis_chain_stays_on_the_manifold_and_does_not_drift(fitted, tmp_path):
+    name, data, fresh, model = fitted
+    S10 = model.sample(1500, n_steps=10, random_state=3, chain="metropolis")
+    assert 0.2 < model.acceptance_rate_ < 1
+    S100 = model.sample(1500, n_steps=100, random_state=3, chain="metropolis")
+    for S in (S10, S100):
+        d = data.manifold.distance(S) / data.manifold.diameter
+        assert np.median(d) <= 0.01 and np.quantile(d, 0.95) <= 0.03
+    mmd = [mmd2_multiscale(S, fresh.X, random_state=0) for S in (S10, S100)]
+    assert mmd[1] <= 1.5 * mmd[0] + 2e-3, mmd
+    traj = model.random_walk(data.X[:5], 4, random_state=1, chain="metropolis")
+    assert traj.shape == (5, 5, data.X.shape[1])
+    np.testing.assert_array_equal(traj[0], data.X[:5])
+    np.testing.assert_array_equal(traj, model.random_walk(data.X[:5], 4, random_state=1,
+                                                          chain="metropolis"))
+    model.save(tmp_path / "m.vdae")
+    np.testing.assert_array_equal(VDAE.load(tmp_path / "m.vdae").sample(
+        200, random_state=4, chain="metropolis"), model.sample(200, random_state=4,
+                                                              chain="metropolis"))
+    with pytest.raises(ValueError, match="chain"):
+        model.sample(10, chain="gibbs")
+
+
 def test_random_walk_and_burst_shapes_and_locality(fitted):
     name, data, _, model = fitted
     traj = model.random_walk(data.X[:7], 5, random_state=0)

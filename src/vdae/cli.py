@@ -156,7 +156,7 @@ def cmd_fit(args) -> None:
 
 def cmd_sample(args) -> None:
     model = _load_model(args.model)
-    S = model.sample(args.n, n_steps=args.steps, random_state=args.seed)
+    S = model.sample(args.n, n_steps=args.steps, random_state=args.seed, chain=args.chain)
     np.save(args.output, S)
     print(f"{S.shape[0]} samples ({args.steps} walk steps) → {args.output}")
 
@@ -169,7 +169,7 @@ def cmd_walk(args) -> None:
         rng = np.random.default_rng(args.seed)
         X0 = model.seeds_[rng.integers(0, len(model.seeds_), 1)]
     X0 = np.repeat(X0, args.chains, axis=0) if len(X0) == 1 else X0
-    traj = model.random_walk(X0, args.steps, random_state=args.seed)
+    traj = model.random_walk(X0, args.steps, random_state=args.seed, chain=args.chain)
     np.save(args.output, traj)
     print(f"walk of {traj.shape[0] - 1} steps × {traj.shape[1]} chains → {args.output}")
 
@@ -262,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("-n", type=_COUNT, required=True, help="number of samples")
     s.add_argument("--steps", type=_NONNEG, default=10, help="walk steps (default 10)")
+    s.add_argument("--chain", choices=["paper", "metropolis"], default="paper",
+                   help="paper: Algorithm 2 (re-encode every step); metropolis: a "
+                        "Metropolis-adjusted walk in diffusion coordinates (no drift)")
     s.add_argument("-o", "--output", required=True, help=".npy file to write")
 
     s = add("walk", cmd_walk, "random-walk trajectories (n_steps+1, chains, features)")
@@ -269,6 +272,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", help=".npy/.csv of seed points (default: one stored data seed)")
     s.add_argument("--chains", type=_COUNT, default=1000, help="chains from a single seed")
     s.add_argument("--steps", type=_NONNEG, default=20)
+    s.add_argument("--chain", choices=["paper", "metropolis"], default="paper",
+                   help="paper: Algorithm 2 (re-encode every step); metropolis: a "
+                        "Metropolis-adjusted walk in diffusion coordinates (no drift)")
     s.add_argument("-o", "--output", required=True)
 
     s = add("burst", cmd_burst, "single-step draws from p(x'|x) around one data seed")

@@ -27,6 +27,7 @@ from ..neighborhoods import local_covariance_factors, nearest_among, nearest_in_
 from ..nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
 from ..prior import DiffusionMap, SpectralNet
 from ..prior.nystrom import NystromEncoder
+from ..metropolis import LatentDensity, metropolis_walk
 from ..sampling import latent_step, random_walk, shift
 from ..training import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
@@ -136,6 +137,8 @@ class VDAE(GenerativeModel):
         Mean negative local ELBO per epoch.
     n_features_in_ : int
     device_ : torch.device
+    acceptance_rate_ : float
+        Set by the last ``chain="metropolis"`` walk: the fraction of proposals accepted.
 
     Notes
     -----
@@ -505,7 +508,43 @@ class VDAE(GenerativeModel):
         with torch.no_grad():
             return check_finite_output(batched_apply(self.decoder_, Z, self.device_), "Z")
 
-    def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0) -> np.ndarray:
+    _CHAINS = ("paper", "metropolis")
+    _DENSITY_POINTS = 20000
+
+    def _check_chain(self, chain) -> str:
+        if chain not in self._CHAINS:
+            raise ValueError(f"chain must be one of {self._CHAINS}; got {chain!r}.")
+        return chain
+
+    def _latent_density(self) -> LatentDensity:
+        """The Metropolis walk's target (cached per fitted model): the kernel density of up to
+        20 000 seeds' embeddings, h² = median tr C(ψ(x)) / D over up to 2000 of them."""
+        cache = getattr(self, "_density_cache", None)
+        if cache is not None and cache[0] is self.covariance_:
+            return cache[1]
+        rng = np.random.default_rng(0)
+        n = len(self.seeds_)
+        keep = np.sort(rng.choice(n, min(n, self._DENSITY_POINTS), replace=False))
+        Z = to_tensor(self.transform(self.seeds_[keep]), self.device_)
+        with torch.no_grad():
+            L = self.covariance_(Z[: 2000])
+            h2 = float(L.square().sum((1, 2)).median()) / self.n_components_
+        labels = torch.as_tensor(self.seed_labels_[keep].astype(np.int64), device=self.device_)
+        density = LatentDensity(Z, labels, h2)
+        self._density_cache = (self.covariance_, density)
+        return density
+
+    def _metropolis_states(self, X0: np.ndarray, n_steps: int, gen: torch.Generator,
+                           step_scale: float) -> list[torch.Tensor]:
+        s = self._check_scale(step_scale)
+        with torch.no_grad():
+            z0 = to_tensor(self.transform(X0), self.device_)
+            states, self.acceptance_rate_ = metropolis_walk(
+                z0, self.covariance_, self._latent_density(), n_steps, gen, scale=s)
+        return states
+
+    def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0,
+                    chain: str = "paper") -> np.ndarray:
         """Chains x_{t+1} ~ p(x | x_t) from each row of ``X0`` (Algorithm 2).
 
         Parameters
@@ -518,6 +557,12 @@ class VDAE(GenerativeModel):
             s: latent steps are drawn from N(ψ(x), s² C_φ(x)) — the sampling-time counterpart of
             α (s² ≈ refitting with α·s²), trading mixing speed against precision: the decoder was
             trained on steps of scale 1, so s ≫ 1 leaves the region it knows.
+        chain : {"paper", "metropolis"}, default="paper"
+            "paper": Algorithm 2, re-encoding every decoded point. "metropolis" (beyond the
+            paper, :mod:`vdae.metropolis`): the same proposals, made and accepted or rejected in
+            diffusion coordinates with a kernel density of the training embeddings as the
+            target, decoded only for output — its stationary law does not drift with the number
+            of steps. Sets ``acceptance_rate_``.
 
         Returns
         -------
@@ -525,18 +570,24 @@ class VDAE(GenerativeModel):
         """
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
+        chain = self._check_chain(chain)
         gen = self._sampling_generator(random_state)
+        if chain == "metropolis":
+            states = self._metropolis_states(X0, n_steps, gen, step_scale)
+            with torch.no_grad():
+                traj = [to_tensor(X0, self.device_)] + [self.decoder_(z) for z in states[1:]]
+            return check_finite_output(torch.stack(traj).cpu().numpy(), "X0")
         traj = random_walk(self._stepper(step_scale), to_tensor(X0, self.device_), n_steps, gen)
         return check_finite_output(traj.cpu().numpy(), "X0")
 
     def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None,
-               step_scale: float = 1.0) -> np.ndarray:
+               step_scale: float = 1.0, chain: str = "paper") -> np.ndarray:
         """Draws from the walk's stationary distribution: ``n_steps`` steps from data seeds.
 
         Seeds are drawn uniformly from ``seeds_`` (training points, themselves samples of the
         data distribution), so the chains start near stationarity and ``n_steps`` only has to
         decorrelate them from their seeds; 10 steps is the default (see the mixing benchmark).
-        ``step_scale`` as in :meth:`random_walk`.
+        ``step_scale`` and ``chain`` as in :meth:`random_walk`.
 
         Returns
         -------
@@ -545,9 +596,17 @@ class VDAE(GenerativeModel):
         self._check_fitted()
         n_samples = self._check_count(n_samples)
         n_steps = self._check_steps(n_steps)
+        chain = self._check_chain(chain)
         rng = check_random_state(random_state)
         gen = self._sampling_generator(rng)
         seeds = self.seeds_[rng.integers(0, len(self.seeds_), n_samples)]
+        if chain == "metropolis":
+            out = []
+            for s in range(0, n_samples, 65536):
+                z = self._metropolis_states(seeds[s : s + 65536], n_steps, gen, step_scale)[-1]
+                with torch.no_grad():
+                    out.append(self.decoder_(z).cpu().numpy())
+            return check_finite_output(np.concatenate(out), "seeds")
         step = self._stepper(step_scale)
         out = [random_walk(step, to_tensor(seeds[s : s + 65536], self.device_), n_steps,
                            gen, keep_trajectory=False).cpu().numpy()
