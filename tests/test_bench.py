@@ -89,6 +89,21 @@ def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
     assert run_table1(tmp_path, methods=["svae"], **bad).n_new == 1
 
 
+def test_declared_sampling_options_reach_the_cell_and_its_id(tmp_path, monkeypatch):
+    from vdae.bench import registry
+
+    kw = dict(datasets=["circle"], methods=["vdae"], seeds=1, n_train=300, n_eval=300,
+              n_generated=300, overrides=TINY)
+    plain = read_records(run_table1(tmp_path, **kw).json_path)[0]
+    monkeypatch.setitem(registry.SAMPLING, "circle", {"vdae": {"chain": "metropolis"}})
+    run = run_table1(tmp_path, **kw)  # a new configuration: computed, not resumed
+    assert run.n_new == 1 and run.n_skipped == 0
+    mh = read_records(run.json_path)[-1]
+    assert mh["sampling"] == {"chain": "metropolis"} and "sampling" not in plain
+    assert mh["config_id"] != plain["config_id"] and mh["gw"] != plain["gw"]
+    assert "sampled with" in run.md_path.read_text()
+
+
 def test_parallel_table1_matches_the_sequential_run(tmp_path):
     kw = dict(datasets=["circle"], methods=["vdae", "beta_vae"], seeds=1, n_train=300,
               n_eval=300, n_generated=300, overrides=TINY)

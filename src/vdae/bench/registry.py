@@ -26,7 +26,7 @@ import numpy as np
 __all__ = [
     "DataSpec", "DATASETS", "METHODS", "METHOD_LABELS", "SETTINGS", "QUICK_SETTINGS",
     "QUICK_DATASETS", "PAPER_GW", "PAPER_BILIP", "PAPER_CITATION", "cell_settings",
-    "load_split", "make_model", "latent_pairs", "draw_samples",
+    "load_split", "make_model", "latent_pairs", "draw_samples", "SAMPLING", "cell_sampling",
 ]
 
 Reference = Literal["fresh", "disjoint", "holdout", "test_split", "render"]
@@ -136,6 +136,15 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     "mnist": _row(_latent(10), _latent(10), _latent(10), {}, dataset="mnist"),
     "coil20": _row(_latent(10), _latent(10), _latent(10), _latent(10), dataset="coil20"),
 }
+
+#: Sampling options per (data set, method), keyword arguments of ``sample`` (none: defaults).
+SAMPLING: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def cell_sampling(dataset: str, method: str) -> dict[str, Any]:
+    """Keyword arguments of ``sample`` for one cell (a copy; empty for the defaults)."""
+    return dict(SAMPLING.get(dataset, {}).get(method, {}))
+
 
 #: ``--quick`` overrides per method (short training; β chosen from two values).
 QUICK_SETTINGS: dict[str, dict[str, Any]] = {
@@ -267,17 +276,18 @@ def load_split(spec: DataSpec, seed: int, *, quick: bool = False, n_train: int |
 
 
 # ------------------------------------------------------------------ sampling and latents
-def draw_samples(model, method: str, n: int, seed: int, n_steps: int = 10) -> np.ndarray:
+def draw_samples(model, method: str, n: int, seed: int, n_steps: int = 10,
+                 **options: Any) -> np.ndarray:
     """``n`` generated points: the VDAE by ``n_steps`` walk steps from data seeds, the
-    baselines by decoding prior draws.
+    baselines by decoding prior draws; ``options`` go to ``sample`` (e.g. ``chain``).
 
     Returns
     -------
     ndarray of shape (n, n_features)
     """
     if method == "vdae":
-        return model.sample(n, n_steps=n_steps, random_state=seed)
-    return model.sample(n, random_state=seed)
+        return model.sample(n, n_steps=n_steps, random_state=seed, **options)
+    return model.sample(n, random_state=seed, **options)
 
 
 def latent_pairs(model, method: str, n: int,

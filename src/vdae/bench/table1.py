@@ -148,7 +148,8 @@ def _append_record(path: Path, record: dict) -> None:
 
 # -------------------------------------------------------------------------- evaluation
 def evaluate_model(model, method: str, X_eval: np.ndarray, *,
-                   n_generated: int = N_GENERATED, seed: int = 0) -> dict[str, Any]:
+                   n_generated: int = N_GENERATED, seed: int = 0,
+                   sampling: dict[str, Any] | None = None) -> dict[str, Any]:
     """Table-1 metrics of a fitted model against held-out data.
 
     Parameters
@@ -161,6 +162,8 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     n_generated : int
         Samples drawn.
     seed : int
+    sampling : dict or None
+        Extra keyword arguments of the model's ``sample`` (e.g. the VDAE's ``chain``).
 
     Returns
     -------
@@ -172,7 +175,7 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     from ..metrics import median_bilipschitz, mmd2, mmd2_multiscale
 
     t0 = time.perf_counter()
-    S = registry.draw_samples(model, method, n_generated, seed)
+    S = registry.draw_samples(model, method, n_generated, seed, **(sampling or {}))
     t1 = time.perf_counter()
     out = evaluate_samples(S, X_eval, seed=seed)  # gw (1000 vs 1000, 3 repeats), precision, recall
     Z, XZ = registry.latent_pairs(model, method, N_BILIP, np.random.default_rng(seed))
@@ -188,11 +191,13 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
 
 def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.ndarray],
               params: dict, n_generated: int) -> dict[str, Any]:
+    sampling = registry.cell_sampling(dataset, method)
     X_train, X_eval = split
     t0 = time.perf_counter()
     model = registry.make_model(method, params, seed).fit(X_train)
     fit_s = time.perf_counter() - t0
-    metrics = evaluate_model(model, method, X_eval, n_generated=n_generated, seed=seed)
+    metrics = evaluate_model(model, method, X_eval, n_generated=n_generated, seed=seed,
+                             sampling=sampling)
     extra = {"latent_dim": int(model.n_components_)}
     if method == "beta_vae":
         extra["beta"] = float(model.beta_)
@@ -329,6 +334,8 @@ def run_table1(
         spec = DATASETS[dataset]
         config = {"settings": params, "n_train": n_train, "n_eval": n_eval, "quick": quick,
                   "n_generated": n_gen, "reference": spec.reference}
+        if registry.cell_sampling(dataset, method):  # only then: other cells keep their ids
+            config["sampling"] = registry.cell_sampling(dataset, method)
         key = (dataset, method, seed, config_id(config))
         if key in done:
             run.records.append(done[key])
@@ -479,9 +486,13 @@ def _notes(run: Table1Run, records: list[dict], datasets: Sequence[str]) -> list
             continue
         dims = sorted({(r["method"], r.get("latent_dim")) for r in rs})
         sizes = sorted({(r["n_train"], r["n_eval"]) for r in rs})
+        sampling = sorted({(r["method"], json.dumps(r["sampling"], sort_keys=True))
+                           for r in rs if r.get("sampling")})
         lines.append(f"- **{DATASETS[d].label}**: full run: {DATASETS[d].note}. Rows used in "
                      f"this table (train, reference): {sizes}; latent D: "
-                     + ", ".join(f"{registry.METHOD_LABELS[m]} {k}" for m, k in dims) + ".")
+                     + ", ".join(f"{registry.METHOD_LABELS[m]} {k}" for m, k in dims) + "."
+                     + "".join(f" {registry.METHOD_LABELS[m]} sampled with {o}."
+                               for m, o in sampling))
     for r in run.failed:
         lines.append(f"- FAILED {r['dataset']}/{r['method']}/seed {r['seed']}: {r['error']}")
     if run.missing:
