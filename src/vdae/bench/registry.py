@@ -138,7 +138,17 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 #: Sampling options per (data set, method), keyword arguments of ``sample`` (none: defaults).
-SAMPLING: dict[str, dict[str, dict[str, Any]]] = {}
+#: The VDAE samples the image data sets with its Metropolis-adjusted latent walk
+#: (:mod:`vdae.metropolis`): on images the decoder's output is a conditional mean over
+#: neighbouring images — a blurred image whose re-encoding lies nearer the centre of the
+#: embedding — so Algorithm 2's decode → re-encode loop contracts (MNIST, seed 1: latent
+#: standard deviation 0.97 → 0.68 and GW ×1000 13 → 249 from 1 to 10 steps). On the point
+#: clouds the decoder lands on the manifold, re-encoding acts as a projection, and the
+#: paper's walk keeps the higher precision. Single cells, 10 steps, paper walk → Metropolis:
+#: MNIST seeds 0/1 30.3 → 13.1 / 249 → 18.2, Frey seed 0 13.3 → 6.5.
+_IMAGE_ROWS = ("bulldog_standin", "frey", "mnist", "coil20")
+SAMPLING: dict[str, dict[str, dict[str, Any]]] = {
+    d: {"vdae": {"chain": "metropolis"}} for d in _IMAGE_ROWS}
 
 
 def cell_sampling(dataset: str, method: str) -> dict[str, Any]:
