@@ -432,7 +432,8 @@ def _bold(text: str, on: bool) -> str:
 def _comparison_table(records, datasets, methods, key, paper, agg, fmt) -> list[str]:
     """Rows "ours | paper" per method; the lowest of ours and of the paper's in bold."""
     head = " | ".join(f"{registry.METHOD_LABELS[m]} | paper" for m in methods)
-    lines = [f"| data | {head} | runs |", "|---" * (2 * len(methods) + 2) + "|"]
+    lines = [f"| data | {head} | runs (min–max over methods) |",
+             "|---" * (2 * len(methods) + 2) + "|"]
     for d in datasets:
         ours = {m: _values(records, d, m, key) for m in methods}
         ours_agg = {m: agg(v) if (~np.isnan(v)).any() else None for m, v in ours.items()}
@@ -444,7 +445,8 @@ def _comparison_table(records, datasets, methods, key, paper, agg, fmt) -> list[
             r = ref.get(m)
             r_txt = "–" if r is None else (f"{r[0]} ({r[1]})" if isinstance(r, tuple) else f"{r}")
             cells += [_bold(fmt(ours[m]), m in b_ours), _bold(r_txt, m in b_ref)]
-        n = max(len(v) for v in ours.values()) if ours else 0
+        counts = [int((~np.isnan(v)).sum()) for v in ours.values()] or [0]
+        n = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}"
         lines.append(f"| {DATASETS[d].label} | " + " | ".join(cells) + f" | {n} |")
     return lines
 
