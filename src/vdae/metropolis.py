@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-import numpy as np
 import torch
+
+from .sampling import shift
 
 __all__ = ["LatentDensity", "metropolis_walk"]
 
@@ -122,7 +123,7 @@ def metropolis_walk(
     states, accepted = [z0], 0
     for _ in range(n_steps):
         eps = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
-        zp = z + torch.einsum("bij,bj->bi", L, eps)
+        zp = shift(z, L, eps)
         Lp = scale * cov_factor(zp)
         logp_p = density.log_density(zp, comp)
         log_ratio = (logp_p + _log_proposal(z, zp, Lp)) - (logp + _log_proposal(zp, z, L))

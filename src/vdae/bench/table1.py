@@ -190,8 +190,7 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
 
 
 def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.ndarray],
-              params: dict, n_generated: int) -> dict[str, Any]:
-    sampling = registry.cell_sampling(dataset, method)
+              params: dict, n_generated: int, sampling: dict[str, Any]) -> dict[str, Any]:
     X_train, X_eval = split
     t0 = time.perf_counter()
     model = registry.make_model(method, params, seed).fit(X_train)
@@ -244,13 +243,14 @@ def _split(dataset: str, seed: int, quick: bool, n_train: int | None,
     return _SPLIT_CACHE[key]
 
 
-def _compute_cell(dataset: str, method: str, seed: int, params: dict, n_gen: int, quick: bool,
-                  n_train: int | None, n_eval: int | None) -> dict[str, Any]:
+def _compute_cell(dataset: str, method: str, seed: int, params: dict, sampling: dict[str, Any],
+                  n_gen: int, quick: bool, n_train: int | None,
+                  n_eval: int | None) -> dict[str, Any]:
     """Train and evaluate one cell: its sizes and metrics (raises FileNotFoundError when the
     data set is missing, any other exception when training or evaluation fails)."""
     X_train, X_eval = _split(dataset, seed, quick, n_train, n_eval)
     return {"n_train": int(len(X_train)), "n_eval": int(len(X_eval)),
-            **_run_cell(dataset, method, seed, (X_train, X_eval), params, n_gen)}
+            **_run_cell(dataset, method, seed, (X_train, X_eval), params, n_gen, sampling)}
 
 
 def run_table1(
@@ -334,8 +334,9 @@ def run_table1(
         spec = DATASETS[dataset]
         config = {"settings": params, "n_train": n_train, "n_eval": n_eval, "quick": quick,
                   "n_generated": n_gen, "reference": spec.reference}
-        if registry.cell_sampling(dataset, method):  # only then: other cells keep their ids
-            config["sampling"] = registry.cell_sampling(dataset, method)
+        sampling = registry.cell_sampling(dataset, method)
+        if sampling:  # only then: cells with default sampling keep their ids
+            config["sampling"] = sampling
         key = (dataset, method, seed, config_id(config))
         if key in done:
             run.records.append(done[key])
@@ -371,8 +372,9 @@ def run_table1(
         for key, params, config in pending:
             if key[0] not in run.unavailable:
                 try:
-                    finish(key, config, _compute_cell(*key[:3], params, n_gen, quick, n_train,
-                                                      n_eval), None)
+                    finish(key, config, _compute_cell(*key[:3], params,
+                                                      config.get("sampling", {}), n_gen, quick,
+                                                      n_train, n_eval), None)
                 except Exception as exc:
                     finish(key, config, None, exc)
             bar.update()
@@ -391,7 +393,8 @@ def _run_parallel(pending, jobs: int, finish, bar, args: tuple) -> None:
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
                              initargs=(1,)) as pool:
-        futures = {pool.submit(_compute_cell, *key[:3], params, *args): (key, config)
+        futures = {pool.submit(_compute_cell, *key[:3], params, config.get("sampling", {}),
+                               *args): (key, config)
                    for key, params, config in pending}
         for fut in as_completed(futures):
             key, config = futures[fut]
