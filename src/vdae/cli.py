@@ -226,6 +226,13 @@ def cmd_demo(args) -> None:
 
 
 # ---------------------------------------------------------------------------- parser
+def _add_chain_option(parser: argparse.ArgumentParser) -> None:
+    """``--chain`` of ``sample`` and ``walk``: the ``chain`` argument of the VDAE's walks."""
+    parser.add_argument("--chain", choices=["paper", "metropolis"], default="paper",
+                        help="paper: Algorithm 2 (re-encode every step); metropolis: a "
+                             "Metropolis-adjusted walk in diffusion coordinates (no drift)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="vdae", description="Variational diffusion autoencoders.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -262,9 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("-n", type=_COUNT, required=True, help="number of samples")
     s.add_argument("--steps", type=_NONNEG, default=10, help="walk steps (default 10)")
-    s.add_argument("--chain", choices=["paper", "metropolis"], default="paper",
-                   help="paper: Algorithm 2 (re-encode every step); metropolis: a "
-                        "Metropolis-adjusted walk in diffusion coordinates (no drift)")
+    _add_chain_option(s)
     s.add_argument("-o", "--output", required=True, help=".npy file to write")
 
     s = add("walk", cmd_walk, "random-walk trajectories (n_steps+1, chains, features)")
@@ -272,9 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", help=".npy/.csv of seed points (default: one stored data seed)")
     s.add_argument("--chains", type=_COUNT, default=1000, help="chains from a single seed")
     s.add_argument("--steps", type=_NONNEG, default=20)
-    s.add_argument("--chain", choices=["paper", "metropolis"], default="paper",
-                   help="paper: Algorithm 2 (re-encode every step); metropolis: a "
-                        "Metropolis-adjusted walk in diffusion coordinates (no drift)")
+    _add_chain_option(s)
     s.add_argument("-o", "--output", required=True)
 
     s = add("burst", cmd_burst, "single-step draws from p(x'|x) around one data seed")
