@@ -46,6 +46,18 @@ def assert_same_model(a, b):
     np.testing.assert_array_equal(a.sample(50, random_state=1), b.sample(50, random_state=1))
 
 
+@pytest.fixture
+def python_sigint_handler():
+    """Python's own Ctrl-C handler for the test, whatever this process inherited.
+
+    A process started in the background inherits SIGINT ignored; the tests below check that
+    training restores the handler it found, so they start from the interactive one.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield signal.default_int_handler
+    signal.signal(signal.SIGINT, previous)
+
+
 def interrupt_at_call(monkeypatch, n_calls):
     """Deliver a real SIGINT (Ctrl-C) to this process during training step ``n_calls``."""
     calls = {"n": 0}
@@ -61,7 +73,7 @@ def interrupt_at_call(monkeypatch, n_calls):
 
 
 def test_ctrl_c_leaves_a_checkpoint_and_resume_gives_the_uninterrupted_model(
-        X, reference, tmp_path, monkeypatch):
+        X, reference, tmp_path, monkeypatch, python_sigint_handler):
     path = tmp_path / "fit.ckpt"
     interrupt_at_call(monkeypatch, 57)  # mid-epoch: 5 steps per epoch
     with pytest.raises(KeyboardInterrupt):
@@ -153,7 +165,7 @@ def test_killed_cli_fit_resumes_to_the_uninterrupted_model(tmp_path):
     assert not (tmp_path / "a.vdae.ckpt").exists()  # the default checkpoint is cleaned up
 
 
-def test_interrupt_flag_is_inert_off_the_main_thread():
+def test_interrupt_flag_is_inert_off_the_main_thread(python_sigint_handler):
     import threading
 
     from vdae.checkpoint import StopRequest

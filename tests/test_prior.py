@@ -13,7 +13,7 @@ from scipy.linalg import subspace_angles
 from sklearn.neighbors import KNeighborsRegressor
 
 from vdae import DiffusionMap, SpectralNet
-from vdae.datasets import make_circle, make_clusters, make_strip, make_torus
+from vdae.datasets import make_circle, make_clusters, make_sphere, make_strip, make_torus
 from vdae.exceptions import DisconnectedGraphWarning
 from vdae.prior.diffusion import markov_normalize
 from vdae.prior.graph import build_affinity_graph, nearest_neighbors
@@ -118,6 +118,30 @@ def test_automatic_dimension_on_long_strip():
     np.testing.assert_array_equal(dm.components_, np.arange(1, D + 1))
     assert _recoverable(dm.embedding_, data.X).min() > 0.9
     assert _recoverable(dm.embedding_[:, : D - 1], data.X).min() < 0.5  # the short side is new
+
+
+def test_fold_fraction_flags_a_projection_of_the_sphere_and_not_the_sphere():
+    from vdae.prior.selection import fold_fraction
+
+    X = make_sphere(2000, random_state=8).X
+    assert fold_fraction(X, X) == 0.0
+    # the projection to the (x, y) plane lays the upper hemisphere on the lower one. A point's
+    # nearest projected neighbour is from the other side half the time, and that is a fold when
+    # 2|z| > 6 r_10 ≈ 0.84 (r_10 ≈ 0.14 on 2000 points): |z| > 0.42, 58% of the sphere → ≈ 0.29
+    assert 0.2 < fold_fraction(X, X[:, :2]) < 0.4
+    rot = np.linalg.qr(np.random.default_rng(0).standard_normal((3, 3)))[0]
+    assert fold_fraction(X, 5.0 * X @ rot) == 0.0  # rigid motions and scalings are one-to-one
+
+
+def test_too_few_coordinates_are_extended_until_the_embedding_is_one_to_one():
+    from vdae.prior.selection import extend_until_one_to_one, fold_fraction
+
+    X = make_sphere(2000, random_state=9).X
+    dm = DiffusionMap(n_components=6, random_state=0).fit(X)
+    Z = dm.eigenvectors_ * dm.all_eigenvalues_
+    assert fold_fraction(X, Z[:, :2]) > 0.1  # a closed surface folds in two coordinates
+    assert extend_until_one_to_one(X, Z, 2) == 3
+    assert extend_until_one_to_one(X, Z, 4) == 4  # never fewer than asked
 
 
 @pytest.mark.parametrize("make, D", [(make_circle, 2)])

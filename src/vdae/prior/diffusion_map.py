@@ -23,7 +23,7 @@ from .._validation import (
 from .diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
 from .graph import build_affinity_graph
 from .nystrom import NystromEncoder
-from .selection import local_linear_residuals, select_components
+from .selection import extend_until_one_to_one, local_linear_residuals, select_components
 
 __all__ = ["DiffusionMap"]
 
@@ -40,7 +40,8 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
     n_components : int or None, default=None
         D. None chooses D automatically so that ψ_D is one-to-one on the data: the smallest D
         containing every eigenvector that is not a function of the earlier ones
-        (local linear regression, :mod:`vdae.prior.selection`).
+        (local linear regression), extended while ψ_D still folds distant points together
+        (:mod:`vdae.prior.selection`).
     n_neighbors : int, default=15
         k of the kNN graph.
     alpha : float in [0, 1], default=1.0
@@ -202,6 +203,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
             D = extra + select_components(
                 self.residuals_, graph.intrinsic_dim, threshold=self.selection_threshold,
             )
+            D = extend_until_one_to_one(X, F * lam, D, random_state=seed)
         else:
             self.residuals_ = None
             D = min(self.n_components, F.shape[1])

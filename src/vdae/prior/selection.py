@@ -20,13 +20,27 @@ order, mark those with r_k ≥ ``threshold`` as new directions, and stop once at
 (Whitney's embedding bound plus one) candidates in a row after the last new direction are harmonics,
 where d̂ is the intrinsic dimension estimated from neighbour distances (Levina & Bickel 2005).
 D is the index of the last new direction, so ψ_D = (ψ_1, …, ψ_D) contains all of them.
+
+The residual test can miss a direction on a closed surface: on a sphere-like surface (the Stanford
+bunny) the third coordinate is, up to its sign, a smooth function of the first two, so its
+residual can fall just under the threshold and D = 2 is chosen — a map that folds the front of
+the surface onto the back. :func:`fold_fraction` checks the chosen ψ_D directly: the fraction of
+points whose nearest neighbour in ψ_D lies farther in X than ``ratio`` times their own k-th
+nearest-neighbour distance. A fold brings points from opposite sides of the manifold together and
+gives a fraction of order 0.1; a one-to-one embedding gives ≈ 0 (an embedding that only
+compresses one direction, such as a Swiss roll's width, stays below 0.005 at ``ratio`` = 6, while
+a threefold ratio already flags it). :func:`extend_until_one_to_one` then adds coordinates until
+the fraction is at most ``tol``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["intrinsic_dimension", "local_linear_residuals", "select_components"]
+__all__ = [
+    "intrinsic_dimension", "local_linear_residuals", "select_components", "fold_fraction",
+    "extend_until_one_to_one",
+]
 
 
 def intrinsic_dimension(distances: np.ndarray, k_min: int = 5) -> float:
@@ -135,3 +149,73 @@ def select_components(
             if run >= patience:
                 break
     return last_new
+
+
+def fold_fraction(
+    X: np.ndarray, Z: np.ndarray, *, n_neighbors: int = 10, ratio: float = 6.0,
+    n_max: int = 3000, random_state: int = 0,
+) -> float:
+    """Fraction of points whose nearest neighbour in Z is far from them in X (a fold of Z).
+
+    For each point i, j is its nearest other point in Z; i counts as folded when
+    ‖x_i − x_j‖ > ``ratio`` · r_k(x_i), with r_k(x_i) the distance from x_i to its k-th nearest
+    other point in X.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data.
+    Z : ndarray of shape (n_samples, D)
+        Its embedding.
+    n_neighbors : int
+        k of the local radius in X.
+    ratio : float
+        How many local radii away a Z-neighbour must be to count as a fold.
+    n_max : int
+        Points used (a uniform subsample above this size; radii are those of the subsample).
+
+    Returns
+    -------
+    float in [0, 1]
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    X = np.asarray(X, dtype=np.float64)
+    Z = np.asarray(Z, dtype=np.float64)
+    if X.shape[0] > n_max:
+        idx = np.random.default_rng(random_state).choice(X.shape[0], n_max, replace=False)
+        X, Z = X[idx], Z[idx]
+    n = X.shape[0]
+    k = min(n_neighbors, n - 1)
+    if k < 1:
+        return 0.0
+    r_k = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)[0][:, -1]
+    j = NearestNeighbors(n_neighbors=2).fit(Z).kneighbors(Z)[1][:, 1]
+    d_ij = np.linalg.norm(X - X[j], axis=1)
+    return float(np.mean(d_ij > ratio * r_k))
+
+
+def extend_until_one_to_one(
+    X: np.ndarray, Z_all: np.ndarray, D: int, *, tol: float = 0.005, random_state: int = 0,
+) -> int:
+    """Smallest D' ≥ D with :func:`fold_fraction` (X, Z_all[:, :D']) ≤ ``tol``.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    Z_all : ndarray of shape (n_samples, K)
+        All candidate coordinates, in order (diffusion coordinates λ_j f_j).
+    D : int
+        The number chosen by :func:`select_components`.
+    tol : float
+        Largest acceptable fold fraction.
+
+    Returns
+    -------
+    int in [D, K]; K when no prefix reaches ``tol``.
+    """
+    K = Z_all.shape[1]
+    for d in range(D, K + 1):
+        if fold_fraction(X, Z_all[:, :d], random_state=random_state) <= tol:
+            return d
+    return K
