@@ -54,6 +54,19 @@ def test_registry_has_settings_for_every_dataset_and_method():
 
 
 # ------------------------------------------------------------------------------- table 1
+def test_data_floor_of_identical_sets_is_zero_and_of_a_shifted_set_is_not():
+    from vdae.bench.table1 import data_floor
+    from vdae.datasets import make_circle
+
+    X = make_circle(400, random_state=0).X
+    same = data_floor(X, X, n_generated=400)
+    assert same["gw"] < 1e-6 and same["precision"] == 1.0 and same["recall"] == 1.0
+    assert same["n_generated"] == 400
+    bigger = data_floor(X, 1.5 * X, n_generated=200)  # a bigger circle: no sample in support
+    assert bigger["precision"] == 0.0 and bigger["mmd"] > 0.02 and bigger["n_generated"] == 200
+    assert bigger["gw"] < 5  # GW divides each distance matrix by its max: blind to scale
+
+
 def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
     kw = dict(datasets=["circle"], seeds=1, n_train=300, n_eval=300, n_generated=300,
               overrides=TINY)
@@ -68,10 +81,16 @@ def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
         assert math.isfinite(r["mmd"]) and r["seconds"] > 0 and r["versions"]["torch"]
     md = (tmp_path / "table1.md").read_text()
     assert "Circle" in md and "2.6 (1.3)" in md and "git commit" in md and "MMD" in md
+    # the floor: 300 training rows against 300 fresh rows of the same circle
+    (floor,) = read_records(tmp_path / "table1_floor.json")
+    assert floor["dataset"] == "circle" and floor["n_generated"] == 300
+    assert floor["gw"] < 5 and floor["precision"] > 0.9 and abs(floor["mmd"]) < 0.01
+    assert "training rows" in md and f"{floor['gw']:.1f}" in md
 
     again = run_table1(tmp_path, methods=["vdae", "beta_vae"], **kw)  # resume: nothing to do
     assert again.n_new == 0 and again.n_skipped == 2
     assert len(read_records(tmp_path / "table1.json")) == 2
+    assert len(read_records(tmp_path / "table1_floor.json")) == 1 and len(again.floors) == 1
 
     # report only: a second seed is listed as not run, nothing is trained or appended
     report = run_table1(tmp_path, methods=["vdae", "beta_vae"], report_only=True,

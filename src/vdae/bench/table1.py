@@ -12,6 +12,11 @@ data seeds), and scores them against held-out rows:
 - ``precision`` / ``recall`` — k-NN support estimates (k = 3);
 - ``seconds`` — fitting plus sampling wall time.
 
+Beside the models, each (data set, seed) gets a *floor*: the training rows themselves scored as
+if they were samples (``table1_floor.json``). No model can be expected to beat it by much: it is
+what a perfect memoriser of the training set reads, and on the small image sets (COIL-20: 288
+training and 72 reference images) it is far from zero and varies widely between splits.
+
 Records are appended to ``table1.json`` as soon as a cell finishes (atomic rewrite), and cells
 already there with the same configuration are skipped, so an interrupted run resumes.
 ``table1.md`` then gives mean (std) per cell next to the paper's published values.
@@ -65,6 +70,8 @@ class Table1Run:
         Records of cells whose training or evaluation raised.
     missing : list of (dataset, method, seed)
         Cells not in ``table1.json`` when only reporting (``report_only``).
+    floors : list of dict
+        The floor records (:func:`data_floor`) of the requested data sets and seeds.
     """
 
     json_path: Path
@@ -75,6 +82,7 @@ class Table1Run:
     unavailable: dict[str, str] = field(default_factory=dict)
     failed: list[dict] = field(default_factory=list)
     missing: list[tuple[str, str, int]] = field(default_factory=list)
+    floors: list[dict] = field(default_factory=list)
 
 
 # ------------------------------------------------------------------------- provenance
@@ -204,6 +212,56 @@ def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.
             "seconds": fit_s + metrics["sample_seconds"]}
 
 
+def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_GENERATED,
+               seed: int = 0) -> dict[str, Any]:
+    """The Table-1 metrics of the training rows themselves against the reference rows.
+
+    Parameters
+    ----------
+    X_train : ndarray of shape (n_train, m)
+        Training rows; ``min(n_generated, n_train)`` of them, drawn without replacement, stand in
+        for the samples.
+    X_eval : ndarray of shape (n_eval, m)
+        Held-out reference rows.
+    n_generated : int
+    seed : int
+
+    Returns
+    -------
+    dict
+        gw, precision, recall, mmd (as in :func:`evaluate_model`) and n_generated.
+    """
+    from ..demo import evaluate_samples
+    from ..metrics import mmd2
+
+    rng = np.random.default_rng([seed, 7])
+    S = X_train[np.sort(rng.choice(len(X_train), min(n_generated, len(X_train)), replace=False))]
+    out = evaluate_samples(S, X_eval, seed=seed)
+    out.update(mmd=mmd2(X_eval, S, random_state=seed), n_generated=int(len(S)))
+    return out
+
+
+def _floors(run: "Table1Run", path: Path, datasets: Sequence[str], seed_list: Sequence[int],
+            config: dict[str, Any], common: dict[str, Any]) -> None:
+    """Compute the floors missing from ``path`` (cheap: no training) into ``run.floors``."""
+    done = {(r["dataset"], r["seed"], r.get("config_id")): r for r in read_records(path)}
+    for d in datasets:
+        cfg = {**config, "reference": DATASETS[d].reference}
+        cid = config_id(cfg)
+        for s in seed_list:
+            if (d, s, cid) in done:
+                run.floors.append(done[(d, s, cid)])
+                continue
+            try:
+                X_train, X_eval = _split(d, s, cfg["quick"], cfg["n_train"], cfg["n_eval"])
+            except FileNotFoundError:
+                break  # reported with the data set's cells
+            record = {"dataset": d, "seed": s, "config_id": cid, **cfg, **common,
+                      **data_floor(X_train, X_eval, n_generated=cfg["n_generated"], seed=s)}
+            _append_record(path, record)
+            run.floors.append(_json_safe(record))
+
+
 # ----------------------------------------------------------------------------- driver
 def _cells(datasets: Sequence[str], methods: Sequence[str], seeds: Sequence[int]):
     for d in datasets:
@@ -327,6 +385,9 @@ def run_table1(
         write_table1_markdown(run, datasets, methods, command=command,
                               commit=common["git_commit"], quick=quick)
 
+    _floors(run, out / "table1_floor.json", datasets, seed_list,
+            {"n_train": n_train, "n_eval": n_eval, "quick": quick, "n_generated": n_gen}, common)
+
     pending = []
     for dataset, method, seed in _cells(datasets, methods, seed_list):
         params = registry.cell_settings(dataset, method, quick=quick,
@@ -432,11 +493,14 @@ def _bold(text: str, on: bool) -> str:
     return f"**{text}**" if on and text != "–" else text
 
 
-def _comparison_table(records, datasets, methods, key, paper, agg, fmt) -> list[str]:
-    """Rows "ours | paper" per method; the lowest of ours and of the paper's in bold."""
+def _comparison_table(records, datasets, methods, key, paper, agg, fmt,
+                      floor: dict[str, str] | None = None) -> list[str]:
+    """Rows "ours | paper" per method; the lowest of ours and of the paper's in bold. ``floor``:
+    dataset → text of an extra "training rows" column (not competing for bold)."""
     head = " | ".join(f"{registry.METHOD_LABELS[m]} | paper" for m in methods)
-    lines = [f"| data | {head} | runs (min–max over methods) |",
-             "|---" * (2 * len(methods) + 2) + "|"]
+    extra = " training rows |" if floor is not None else ""
+    lines = [f"| data | {head} |{extra} runs (min–max over methods) |",
+             "|---" * (2 * len(methods) + 2 + (floor is not None)) + "|"]
     for d in datasets:
         ours = {m: _values(records, d, m, key) for m in methods}
         ours_agg = {m: agg(v) if (~np.isnan(v)).any() else None for m, v in ours.items()}
@@ -448,18 +512,29 @@ def _comparison_table(records, datasets, methods, key, paper, agg, fmt) -> list[
             r = ref.get(m)
             r_txt = "–" if r is None else (f"{r[0]} ({r[1]})" if isinstance(r, tuple) else f"{r}")
             cells += [_bold(fmt(ours[m]), m in b_ours), _bold(r_txt, m in b_ref)]
+        if floor is not None:
+            cells.append(floor.get(d, "–"))
         counts = [int((~np.isnan(v)).sum()) for v in ours.values()] or [0]
         n = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}"
         lines.append(f"| {DATASETS[d].label} | " + " | ".join(cells) + f" | {n} |")
     return lines
 
 
-def _plain_table(records, datasets, methods, fmt) -> list[str]:
+def _plain_table(records, datasets, methods, fmt, floor=None) -> list[str]:
+    """One column per method; ``floor(d)`` adds a "training rows" column."""
     head = " | ".join(registry.METHOD_LABELS[m] for m in methods)
-    lines = [f"| data | {head} |", "|---" * (len(methods) + 1) + "|"]
+    extra = " training rows |" if floor is not None else ""
+    lines = [f"| data | {head} |{extra}", "|---" * (len(methods) + 1 + (floor is not None)) + "|"]
     for d in datasets:
-        lines.append(f"| {DATASETS[d].label} | " + " | ".join(fmt(d, m) for m in methods) + " |")
+        tail = f" {floor(d)} |" if floor is not None else ""
+        lines.append(f"| {DATASETS[d].label} | " + " | ".join(fmt(d, m) for m in methods)
+                     + " |" + tail)
     return lines
+
+
+def _floor_values(floors: list[dict], dataset: str, key: str) -> np.ndarray:
+    vals = [r.get(key) for r in floors if r["dataset"] == dataset]
+    return np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
 
 
 def _median_text(v: np.ndarray) -> str:
@@ -508,13 +583,25 @@ def _notes(run: Table1Run, records: list[dict], datasets: Sequence[str]) -> list
 
 def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequence[str], *,
                           command: str | None, commit: str, quick: bool) -> Path:
-    """Write ``table1.md`` from ``run.records`` (paper values from the registry alongside)."""
+    """Write ``table1.md`` from ``run.records`` (paper values from the registry alongside).
+
+    A ``table1_provenance.md`` beside it (free text: how runs that shared the work were
+    launched and merged) is copied into the header, so it survives regenerating the table.
+    """
     recs = run.records
+    prov_path = run.md_path.with_name("table1_provenance.md")
+    provenance = prov_path.read_text().strip() if prov_path.exists() else ""
     ver = versions()
+    fl = run.floors
+
+    def floor(key: str, fmt) -> Any:
+        return (lambda d: fmt(_floor_values(fl, d, key))) if fl else None
     lines = [
         "# Table 1 — VDAE vs. baselines"
         + (" (QUICK SMOKE TEST: short training)" if quick else ""),
-        "", f"- command: `{command or 'run_table1(...)'}`", f"- git commit: `{commit}`"
+        "", f"- command: `{command or 'run_table1(...)'}`",
+        *([f"- how the cells were computed: {provenance}"] if provenance else []),
+        f"- git commit: `{commit}`"
         + _record_commits(recs, commit),
         f"- written {time.strftime('%Y-%m-%d %H:%M:%S')}; vdae {ver['vdae']}, "
         f"torch {ver['torch']}, POT {ver['pot']}; device {ver['cuda']}",
@@ -523,10 +610,14 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         "- samples: VDAE 10 random-walk steps from data seeds (Algorithm 2 unless the notes name "
         "another chain for the row); baselines decode prior draws. "
         "All metrics against held-out rows (see the notes). **Bold**: lowest of ours / of the "
-        "paper's in the row.", "",
+        "paper's in the row." + (
+            " *Training rows*: the training rows themselves scored as samples against the "
+            "same reference (a floor no model is expected to beat by much)." if fl else ""), "",
         "## Gromov–Wasserstein ×1000 (mean (std) over seeds; lower is better)", "",
         *_comparison_table(recs, datasets, methods, "gw", registry.PAPER_GW,
-                           lambda v: float(np.nanmean(v)), _mean_std), "",
+                           lambda v: float(np.nanmean(v)), _mean_std,
+                           {d: _mean_std(_floor_values(fl, d, "gw")) for d in datasets}
+                           if fl else None), "",
         "## Median local bi-Lipschitz constant (k = 10; median over seeds; lower is better)", "",
         *_comparison_table(recs, datasets, methods, "bilip_median", registry.PAPER_BILIP,
                            _nanmedian, _median_text), "",
@@ -537,10 +628,14 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         *_plain_table(recs, datasets, methods, lambda d, m: (
             f"{np.nanmean(_values(recs, d, m, 'precision')):.2f} / "
             f"{np.nanmean(_values(recs, d, m, 'recall')):.2f}")
-            if len(_values(recs, d, m, "precision")) else "–"), "",
+            if len(_values(recs, d, m, "precision")) else "–",
+            floor=(lambda d: f"{np.nanmean(_floor_values(fl, d, 'precision')):.2f} / "
+                   f"{np.nanmean(_floor_values(fl, d, 'recall')):.2f}"
+                   if len(_floor_values(fl, d, "precision")) else "–") if fl else None), "",
         "## MMD² ×100 (Table A.2 style: Gaussian kernel, median bandwidth, unbiased; mean (std))",
         "", *_plain_table(recs, datasets, methods, lambda d, m: _mean_std(
-            100 * _values(recs, d, m, "mmd"), 2)), "",
+            100 * _values(recs, d, m, "mmd"), 2),
+            floor=floor("mmd", lambda v: _mean_std(100 * v, 2))), "",
         "## Seconds (fit + sampling, mean over seeds)", "",
         *_plain_table(recs, datasets, methods, lambda d, m: _mean_std(
             _values(recs, d, m, "seconds"), 0)), "",
