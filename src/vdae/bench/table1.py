@@ -253,25 +253,50 @@ def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_
     return out
 
 
+def _floor_task(dataset: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
+    X_train, X_eval = _split(dataset, seed, cfg["quick"], cfg["n_train"], cfg["n_eval"])
+    return data_floor(X_train, X_eval, n_generated=cfg["n_generated"], seed=seed)
+
+
 def _floors(run: "Table1Run", path: Path, datasets: Sequence[str], seed_list: Sequence[int],
-            config: dict[str, Any], common: dict[str, Any]) -> None:
-    """Compute the floors missing from ``path`` (cheap: no training) into ``run.floors``."""
+            config: dict[str, Any], common: dict[str, Any], jobs: int = 1) -> None:
+    """Compute the floors missing from ``path`` (no training; ``jobs`` worker processes) into
+    ``run.floors``; data sets whose files are missing are left out."""
     done = {(r["dataset"], r["seed"], r.get("config_id")): r for r in read_records(path)}
+    todo = []
     for d in datasets:
         cfg = {**config, "reference": DATASETS[d].reference}
         cid = config_id(cfg)
         for s in seed_list:
             if (d, s, cid) in done:
                 run.floors.append(done[(d, s, cid)])
-                continue
+            else:
+                todo.append((d, s, cid, cfg))
+
+    def finish(d, s, cid, cfg, result: dict) -> None:
+        record = {"dataset": d, "seed": s, "config_id": cid, **cfg, **common, **result}
+        _append_record(path, record)
+        run.floors.append(_json_safe(record))
+
+    if jobs == 1 or len(todo) <= 1:
+        for d, s, cid, cfg in todo:
             try:
-                X_train, X_eval = _split(d, s, cfg["quick"], cfg["n_train"], cfg["n_eval"])
+                finish(d, s, cid, cfg, _floor_task(d, s, cfg))
             except FileNotFoundError:
-                break  # reported with the data set's cells
-            record = {"dataset": d, "seed": s, "config_id": cid, **cfg, **common,
-                      **data_floor(X_train, X_eval, n_generated=cfg["n_generated"], seed=s)}
-            _append_record(path, record)
-            run.floors.append(_json_safe(record))
+                continue  # reported with the data set's cells
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
+                             initargs=(1,)) as pool:
+        futures = [(t, pool.submit(_floor_task, t[0], t[1], t[3])) for t in todo]
+        for (d, s, cid, cfg), fut in futures:
+            try:
+                finish(d, s, cid, cfg, fut.result())
+            except FileNotFoundError:
+                continue
 
 
 # ----------------------------------------------------------------------------- driver
@@ -398,7 +423,8 @@ def run_table1(
                               commit=common["git_commit"], quick=quick)
 
     _floors(run, out / "table1_floor.json", datasets, seed_list,
-            {"n_train": n_train, "n_eval": n_eval, "quick": quick, "n_generated": n_gen}, common)
+            {"n_train": n_train, "n_eval": n_eval, "quick": quick, "n_generated": n_gen}, common,
+            jobs=jobs)
 
     pending = []
     for dataset, method, seed in _cells(datasets, methods, seed_list):
