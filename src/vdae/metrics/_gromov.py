@@ -141,8 +141,9 @@ def gromov_wasserstein_runs(
         all of both, so the problem is solved once and its value repeated.
     n_init : int, default=1
         Solver starts per repeat, the lowest value kept: POT's product coupling, then
-        ``n_init − 1`` random one-to-one matchings (the draws have equal sizes). GW is a minimum over couplings and every start
-        returns an upper bound of it, so more starts can only lower the value.
+        ``n_init − 1`` random one-to-one matchings (the draws have equal sizes). GW is a
+        minimum over couplings and every start returns an upper bound of it, so more starts
+        can only lower the value.
     random_state : int, Generator or None
         Seeds the subsampling and the extra starts. The solver itself is deterministic, so a
         fixed seed gives a fixed result whatever ``n_jobs`` is.
@@ -188,8 +189,8 @@ def _runs(
         )
         for _ in range(1 if full else n_repeats)
     ]
-    start_seeds = rng.integers(0, 2**63 - 1, size=len(draws))  # after the draws: n_init = 1
-    # leaves them as they were
+    # drawn after the subsamples, so that n_init = 1 gives the values it always gave
+    start_seeds = rng.integers(0, 2**63 - 1, size=len(draws))
 
     def one(k: int) -> float:
         idx = draws[k]
