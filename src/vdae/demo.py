@@ -20,17 +20,26 @@ MIXING_STEPS = (0, 1, 2, 3, 5, 10, 20, 30, 50, 100)
 STEP_SCALES = (1.0, 2.0, 4.0)
 
 
-def evaluate_samples(samples: np.ndarray, fresh: np.ndarray, manifold=None, *, seed: int = 0) -> dict:
+def evaluate_samples(samples: np.ndarray, fresh: np.ndarray, manifold=None, *, seed: int = 0,
+                     gw_starts: int = 1) -> dict:
     """Table-1 style figures of generated points against fresh data.
+
+    ``gw_starts`` > 1 adds ``gw_best``: the lowest of that many GW solver starts per repeat
+    (the first start, POT's, gives ``gw``; one call solves both).
 
     Returns
     -------
-    dict with ``gw`` (×1000, 1000 vs 1000 points), ``precision``, ``recall`` and, given the true
-    manifold, ``dist_median`` and ``dist_p95`` (distance to the manifold / its diameter).
+    dict with ``gw`` (×1000, 1000 vs 1000 points), ``precision``, ``recall``, ``gw_best`` when
+    asked, and, given the true manifold, ``dist_median`` and ``dist_p95`` (distance to the
+    manifold / its diameter).
     """
-    from .metrics import gromov_wasserstein, manifold_distance, precision_recall
+    from .metrics import gromov_wasserstein_runs, manifold_distance, precision_recall
 
-    out = {"gw": gromov_wasserstein(samples, fresh, n_samples=1000, random_state=seed)}
+    starts = gromov_wasserstein_runs(samples, fresh, n_samples=1000, n_init=gw_starts,
+                                     random_state=seed, return_starts=True)
+    out = {"gw": float(starts[:, 0].mean())}
+    if gw_starts > 1:
+        out["gw_best"] = float(starts.min(axis=1).mean())
     pr = precision_recall(fresh[:1000], samples[:1000])
     out.update(precision=pr.precision, recall=pr.recall)
     if manifold is not None:

@@ -322,8 +322,7 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20)
     (ctx.out / "fig5_retention.json").write_text(json.dumps(
         {"retention": retention["metropolis"].tolist(),
          "retention_algorithm2": retention["paper"].tolist(),
-         "acceptance_rate": float(model.acceptance_rate_) if hasattr(model, "acceptance_rate_")
-         else None,
+         "acceptance_rate": float(model.acceptance_rate_),  # of the Metropolis walk above
          "classifier_test_accuracy": acc}, indent=1))
     return [_save(fig, ctx, "fig5_mnist_walks.png")]
 

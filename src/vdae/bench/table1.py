@@ -189,8 +189,8 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     t0 = time.perf_counter()
     S = registry.draw_samples(model, method, n_generated, seed, **(sampling or {}))
     t1 = time.perf_counter()
-    out = evaluate_samples(S, X_eval, seed=seed)  # gw (1000 vs 1000, 3 repeats), precision, recall
-    out["gw_best"] = _gw_best(S, X_eval, seed)
+    # gw and gw_best (1000 vs 1000, 3 repeats), precision, recall
+    out = evaluate_samples(S, X_eval, seed=seed, gw_starts=GW_STARTS)
     Z, XZ = registry.latent_pairs(model, method, N_BILIP, np.random.default_rng(seed))
     out.update(
         bilip_median=median_bilipschitz(Z, XZ, n_neighbors=10),
@@ -200,12 +200,6 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
         n_generated=int(len(S)), sample_seconds=t1 - t0)
     out["eval_seconds"] = time.perf_counter() - t1
     return out
-
-
-def _gw_best(S: np.ndarray, X_eval: np.ndarray, seed: int) -> float:
-    from ..metrics import gromov_wasserstein
-
-    return gromov_wasserstein(S, X_eval, n_samples=1000, n_init=GW_STARTS, random_state=seed)
 
 
 def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.ndarray],
@@ -247,9 +241,8 @@ def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_
 
     rng = np.random.default_rng([seed, 7])
     S = X_train[np.sort(rng.choice(len(X_train), min(n_generated, len(X_train)), replace=False))]
-    out = evaluate_samples(S, X_eval, seed=seed)
-    out.update(gw_best=_gw_best(S, X_eval, seed), mmd=mmd2(X_eval, S, random_state=seed),
-               n_generated=int(len(S)))
+    out = evaluate_samples(S, X_eval, seed=seed, gw_starts=GW_STARTS)
+    out.update(mmd=mmd2(X_eval, S, random_state=seed), n_generated=int(len(S)))
     return out
 
 
@@ -279,24 +272,22 @@ def _floors(run: "Table1Run", path: Path, datasets: Sequence[str], seed_list: Se
         run.floors.append(_json_safe(record))
 
     if jobs == 1 or len(todo) <= 1:
-        for d, s, cid, cfg in todo:
-            try:
-                finish(d, s, cid, cfg, _floor_task(d, s, cfg))
-            except FileNotFoundError:
-                continue  # reported with the data set's cells
+        results = ((t, lambda t=t: _floor_task(t[0], t[1], t[3])) for t in todo)
+        _finish_floors(results, finish)
         return
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
-                             initargs=(1,)) as pool:
+    with _worker_pool(jobs) as pool:
         futures = [(t, pool.submit(_floor_task, t[0], t[1], t[3])) for t in todo]
-        for (d, s, cid, cfg), fut in futures:
-            try:
-                finish(d, s, cid, cfg, fut.result())
-            except FileNotFoundError:
-                continue
+        _finish_floors(((t, fut.result) for t, fut in futures), finish)
+
+
+def _finish_floors(results, finish) -> None:
+    """``finish`` each (task, get_result) pair; data sets whose files are missing are skipped
+    (they are reported with their cells)."""
+    for (d, s, cid, cfg), get in results:
+        try:
+            finish(d, s, cid, cfg, get())
+        except FileNotFoundError:
+            continue
 
 
 # ----------------------------------------------------------------------------- driver
@@ -484,14 +475,20 @@ def run_table1(
     return run
 
 
-def _run_parallel(pending, jobs: int, finish, bar, args: tuple) -> None:
-    """Cells in ``jobs`` spawned worker processes (one thread each); ``finish`` per result."""
+def _worker_pool(jobs: int):
+    """``jobs`` spawned worker processes with one CPU thread each."""
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import ProcessPoolExecutor
 
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_worker_init,
-                             initargs=(1,)) as pool:
+    return ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_worker_init, initargs=(1,))
+
+
+def _run_parallel(pending, jobs: int, finish, bar, args: tuple) -> None:
+    """Cells in ``jobs`` worker processes (:func:`_worker_pool`); ``finish`` per result."""
+    from concurrent.futures import as_completed
+
+    with _worker_pool(jobs) as pool:
         futures = {pool.submit(_compute_cell, *key[:3], params, config.get("sampling", {}),
                                *args): (key, config)
                    for key, params, config in pending}
@@ -532,9 +529,9 @@ def _bold(text: str, on: bool) -> str:
 
 
 def _comparison_table(records, datasets, methods, key, paper, agg, fmt,
-                      floor: dict[str, str] | None = None) -> list[str]:
+                      floor=None) -> list[str]:
     """Rows "ours | paper" per method (just ours when ``paper`` is None); the lowest of ours and
-    of the paper's in bold. ``floor``: dataset → text of an extra "training rows" column (not
+    of the paper's in bold. ``floor(d)``: text of an extra "training rows" column (not
     competing for bold)."""
     with_paper = paper is not None
     head = " | ".join(f"{registry.METHOD_LABELS[m]}" + (" | paper" if with_paper else "")
@@ -557,7 +554,7 @@ def _comparison_table(records, datasets, methods, key, paper, agg, fmt,
                                                else f"{r}")
                 cells.append(_bold(r_txt, m in b_ref))
         if floor is not None:
-            cells.append(floor.get(d, "–"))
+            cells.append(floor(d))
         counts = [int((~np.isnan(v)).sum()) for v in ours.values()] or [0]
         n = f"{min(counts)}" if min(counts) == max(counts) else f"{min(counts)}–{max(counts)}"
         lines.append(f"| {DATASETS[d].label} | " + " | ".join(cells) + f" | {n} |")
@@ -574,6 +571,13 @@ def _plain_table(records, datasets, methods, fmt, floor=None) -> list[str]:
         lines.append(f"| {DATASETS[d].label} | " + " | ".join(fmt(d, m) for m in methods)
                      + " |" + tail)
     return lines
+
+
+def _pr_text(precision: np.ndarray, recall: np.ndarray) -> str:
+    """"precision / recall" as means over seeds ("–" when there are none)."""
+    if not len(precision):
+        return "–"
+    return f"{np.nanmean(precision):.2f} / {np.nanmean(recall):.2f}"
 
 
 def _floor_values(floors: list[dict], dataset: str, key: str) -> np.ndarray:
@@ -660,8 +664,7 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         "## Gromov–Wasserstein ×1000 (mean (std) over seeds; lower is better)", "",
         *_comparison_table(recs, datasets, methods, "gw", registry.PAPER_GW,
                            lambda v: float(np.nanmean(v)), _mean_std,
-                           {d: _mean_std(_floor_values(fl, d, "gw")) for d in datasets}
-                           if fl else None), "",
+                           floor("gw", _mean_std)), "",
         f"## Gromov–Wasserstein ×1000, best of {GW_STARTS} solver starts (mean (std); lower "
         "is better)", "",
         "The solver is non-convex and POT's single start (the table above, as in the paper) "
@@ -669,8 +672,7 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         f"{GW_STARTS} starts per evaluation (cells computed before this column existed: –).", "",
         *_comparison_table(recs, datasets, methods, "gw_best", None,
                            lambda v: float(np.nanmean(v)), _mean_std,
-                           {d: _mean_std(_floor_values(fl, d, "gw_best")) for d in datasets}
-                           if fl else None), "",
+                           floor("gw_best", _mean_std)), "",
         "## Median local bi-Lipschitz constant (k = 10; median over seeds; lower is better)", "",
         *_comparison_table(recs, datasets, methods, "bilip_median", registry.PAPER_BILIP,
                            _nanmedian, _median_text), "",
@@ -678,13 +680,10 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         *_plain_table(recs, datasets, methods, lambda d, m: _median_text(
             _values(recs, d, m, "bilip_median_scale_free"))), "",
         "## Precision / recall (k-NN supports, k = 3; mean over seeds; higher is better)", "",
-        *_plain_table(recs, datasets, methods, lambda d, m: (
-            f"{np.nanmean(_values(recs, d, m, 'precision')):.2f} / "
-            f"{np.nanmean(_values(recs, d, m, 'recall')):.2f}")
-            if len(_values(recs, d, m, "precision")) else "–",
-            floor=(lambda d: f"{np.nanmean(_floor_values(fl, d, 'precision')):.2f} / "
-                   f"{np.nanmean(_floor_values(fl, d, 'recall')):.2f}"
-                   if len(_floor_values(fl, d, "precision")) else "–") if fl else None), "",
+        *_plain_table(recs, datasets, methods, lambda d, m: _pr_text(
+            _values(recs, d, m, "precision"), _values(recs, d, m, "recall")),
+            floor=(lambda d: _pr_text(_floor_values(fl, d, "precision"),
+                                      _floor_values(fl, d, "recall"))) if fl else None), "",
         "## MMD² ×100 (Table A.2 style: Gaussian kernel, median bandwidth, unbiased; mean (std))",
         "", *_plain_table(recs, datasets, methods, lambda d, m: _mean_std(
             100 * _values(recs, d, m, "mmd"), 2),

@@ -178,7 +178,7 @@ def fold_fraction(
     -------
     float in [0, 1]
     """
-    from sklearn.neighbors import NearestNeighbors
+    from .graph import nearest_neighbors
 
     X = np.asarray(X, dtype=np.float64)
     Z = np.asarray(Z, dtype=np.float64)
@@ -189,8 +189,8 @@ def fold_fraction(
     k = min(n_neighbors, n - 1)
     if k < 1:
         return 0.0
-    r_k = NearestNeighbors(n_neighbors=k + 1).fit(X).kneighbors(X)[0][:, -1]
-    j = NearestNeighbors(n_neighbors=2).fit(Z).kneighbors(Z)[1][:, 1]
+    r_k = nearest_neighbors(X, k, method="exact")[1][:, -1]
+    j = nearest_neighbors(Z, 1, method="exact")[0][:, 0]
     d_ij = np.linalg.norm(X - X[j], axis=1)
     return float(np.mean(d_ij > ratio * r_k))
 
