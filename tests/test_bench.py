@@ -67,6 +67,26 @@ def test_data_floor_of_identical_sets_is_zero_and_of_a_shifted_set_is_not():
     assert bigger["gw"] < 5  # GW divides each distance matrix by its max: blind to scale
 
 
+def test_evaluate_samples_does_not_depend_on_row_order():
+    """Rows in file order (sorted along the shape, like the bunny's scan) must not bias
+    precision/recall: 2000 points sorted by angle against 2000 others, also sorted. Taking
+    the first 1000 of each would compare two half-circles that barely overlap."""
+    from vdae.demo import evaluate_samples
+    from vdae.datasets import make_circle
+
+    def sorted_circle(seed):
+        X = make_circle(2000, random_state=seed).X
+        return X[np.argsort(np.arctan2(X[:, 1], X[:, 0]))]
+
+    A, B = sorted_circle(0), sorted_circle(1)
+    first = evaluate_samples(A[:1000], B[1000:], seed=0)  # truly disjoint halves
+    assert first["precision"] < 0.1
+    whole = evaluate_samples(A, B, seed=0)
+    assert whole["precision"] > 0.95 and whole["recall"] > 0.95
+    shuffled = evaluate_samples(A[::-1], B[::-1], seed=0)
+    assert abs(shuffled["precision"] - whole["precision"]) < 0.03
+
+
 def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
     kw = dict(datasets=["circle"], seeds=1, n_train=300, n_eval=300, n_generated=300,
               overrides=TINY)
