@@ -135,12 +135,13 @@ def test_declared_sampling_options_reach_the_cell_and_its_id(tmp_path, monkeypat
 
     kw = dict(datasets=["circle"], methods=["vdae"], seeds=1, n_train=300, n_eval=300,
               n_generated=300, overrides=TINY)
+    monkeypatch.setitem(registry.SAMPLING, "circle", {})  # nothing declared: sample's default
     plain = read_records(run_table1(tmp_path, **kw).json_path)[0]
-    monkeypatch.setitem(registry.SAMPLING, "circle", {"vdae": {"chain": "metropolis"}})
+    monkeypatch.setitem(registry.SAMPLING, "circle", {"vdae": {"chain": "paper"}})
     run = run_table1(tmp_path, **kw)  # a new configuration: computed, not resumed
     assert run.n_new == 1 and run.n_skipped == 0
     mh = read_records(run.json_path)[-1]
-    assert mh["sampling"] == {"chain": "metropolis"} and "sampling" not in plain
+    assert mh["sampling"] == {"chain": "paper"} and "sampling" not in plain
     assert mh["config_id"] != plain["config_id"] and mh["gw"] != plain["gw"]
     assert "sampled with" in run.md_path.read_text()
 

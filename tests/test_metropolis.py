@@ -10,6 +10,11 @@ from vdae.metropolis import LatentDensity, metropolis_walk
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
+def _isotropic(r: int, var: float) -> torch.Tensor:
+    """Factors of r kernels of covariance var · I in two dimensions, shape (r, 2, 2)."""
+    return var ** 0.5 * torch.eye(2).expand(r, 2, 2)
+
+
 def _state_dependent_factor(z: torch.Tensor) -> torch.Tensor:
     """Steps 9× longer at |z₁| = 2 than at 0: without the Hastings ratio chains pile up where
     steps are short."""
@@ -20,7 +25,7 @@ def test_chains_started_in_the_target_stay_in_it():
     g = torch.Generator().manual_seed(0)
     ref = torch.randn(400, 2, generator=g)
     h2 = 0.05
-    density = LatentDensity(ref, torch.zeros(400, dtype=torch.int64), h2)
+    density = LatentDensity(ref, torch.zeros(400, dtype=torch.int64), _isotropic(400, h2))
     start = ref[torch.randint(0, 400, (4000,), generator=g)]
     start = start + h2 ** 0.5 * torch.randn(4000, 2, generator=g)  # exact draws of the KDE
     states, acceptance = metropolis_walk(start, _state_dependent_factor, density, 100, g)
@@ -36,10 +41,30 @@ def test_chains_never_leave_their_component():
     a = torch.randn(200, 2, generator=g) * 0.3
     ref = torch.cat([a, a + torch.tensor([3.0, 0.0])])
     labels = torch.cat([torch.zeros(200), torch.ones(200)]).long()
-    density = LatentDensity(ref, labels, 0.02)
+    density = LatentDensity(ref, labels, _isotropic(400, 0.02))
     big_steps = lambda z: 1.5 * torch.eye(2).expand(len(z), 2, 2)  # noqa: E731 — spans the gap
     states, acceptance = metropolis_walk(a[:100].clone(), big_steps, density, 50, g)
     visited = torch.stack(states)[..., 0]
     assert acceptance > 0 and visited.max() < 1.5  # component 0 only (centres 0 and 3)
-    with pytest.raises(ValueError, match="bandwidth2"):
-        LatentDensity(ref, labels, 0.0)
+    with pytest.raises(ValueError, match="positive diagonal"):
+        LatentDensity(ref, labels, _isotropic(400, 0.0))
+    with pytest.raises(ValueError, match="factors must have shape"):
+        LatentDensity(ref, labels, _isotropic(399, 0.02))
+
+
+def test_thin_kernels_keep_chains_on_the_line_the_references_span():
+    """References on the segment y = 0 with kernels 10× thinner across it than along it:
+    proposals as wide across as along (std 0.1) are accepted only near the line, so the
+    stationary law is as thin as the kernels (std 0.01 across), not as wide as the steps."""
+    g = torch.Generator().manual_seed(2)
+    n = 500
+    ref = torch.stack([torch.rand(n, generator=g) * 4 - 2, torch.zeros(n)], 1)
+    factors = torch.diag(torch.tensor([0.1, 0.01])).expand(n, 2, 2)
+    density = LatentDensity(ref, torch.zeros(n, dtype=torch.int64), factors)
+    steps = lambda z: 0.1 * torch.eye(2).expand(len(z), 2, 2)  # noqa: E731
+    states, acceptance = metropolis_walk(ref.repeat(4, 1), steps, density, 200, g)
+    across = states[-1][:, 1]
+    assert 0.05 < acceptance < 0.5
+    assert 0.007 < float(across.std()) < 0.013  # the kernel's 0.01
+    along = states[-1][:, 0]
+    assert float(along.min()) < -1.7 and float(along.max()) > 1.7  # the whole segment

@@ -25,9 +25,10 @@ def fitted(request):
     return request.param, data, make(2000, random_state=2), model
 
 
-def test_samples_lie_on_the_manifold_and_cover_it(fitted):
+@pytest.mark.parametrize("chain", ["metropolis", "paper"])
+def test_samples_lie_on_the_manifold_and_cover_it(fitted, chain):
     name, data, fresh, model = fitted
-    S = model.sample(2000, random_state=0)
+    S = model.sample(2000, random_state=0, chain=chain)
     man = data.manifold
     d = man.distance(S) / man.diameter
     assert np.median(d) <= 0.01 and np.quantile(d, 0.95) <= 0.03
@@ -38,10 +39,11 @@ def test_samples_lie_on_the_manifold_and_cover_it(fitted):
 
 
 def test_walks_do_not_degrade_with_steps(fitted):
-    """Issue item 7: from data seeds, 100 steps are as good as 10 (GW within 1.5×, precision
-    kept). GW's conditional-gradient solver stops in local optima (on the loop, two independent
-    true samples read 3.6–8.9), so each figure is a mean over 8 subsample draws, and the
-    stationary law is also checked by MMD², which has no such noise."""
+    """Issue item 7: from data seeds, ``sample``'s 100 steps are as good as its 10 (GW within
+    1.5×, precision kept). GW's conditional-gradient solver stops in local optima (on the
+    loop, two independent true samples read 3.6–8.9), so each figure is a mean over 8
+    subsample draws, and the stationary law is also checked by MMD², which has no such
+    noise."""
     name, data, fresh, model = fitted
     S10 = model.sample(2000, n_steps=10, random_state=3)
     S100 = model.sample(2000, n_steps=100, random_state=3)
@@ -58,7 +60,7 @@ def test_walks_do_not_degrade_with_steps(fitted):
 def test_metropolis_chain_stays_on_the_manifold_and_does_not_drift(fitted, tmp_path):
     name, data, fresh, model = fitted
     S10 = model.sample(1500, n_steps=10, random_state=3, chain="metropolis")
-    assert 0.2 < model.acceptance_rate_ < 1
+    assert 0.05 < model.acceptance_rate_ < 1
     S100 = model.sample(1500, n_steps=100, random_state=3, chain="metropolis")
     for S in (S10, S100):
         d = data.manifold.distance(S) / data.manifold.diameter

@@ -226,11 +226,13 @@ def cmd_demo(args) -> None:
 
 
 # ---------------------------------------------------------------------------- parser
-def _add_chain_option(parser: argparse.ArgumentParser) -> None:
-    """``--chain`` of ``sample`` and ``walk``: the ``chain`` argument of the VDAE's walks."""
-    parser.add_argument("--chain", choices=["paper", "metropolis"], default="paper",
+def _add_chain_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--chain`` of ``sample`` and ``walk``: the ``chain`` argument of the VDAE's walks,
+    with the default of the matching method (``sample``: metropolis, ``random_walk``: paper)."""
+    parser.add_argument("--chain", choices=["paper", "metropolis"], default=default,
                         help="paper: Algorithm 2 (re-encode every step); metropolis: a "
-                             "Metropolis-adjusted walk in diffusion coordinates (no drift)")
+                             "Metropolis-adjusted walk in diffusion coordinates (no drift) "
+                             f"(default: {default})")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -269,7 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("model")
     s.add_argument("-n", type=_COUNT, required=True, help="number of samples")
     s.add_argument("--steps", type=_NONNEG, default=10, help="walk steps (default 10)")
-    _add_chain_option(s)
+    _add_chain_option(s, "metropolis")
     s.add_argument("-o", "--output", required=True, help=".npy file to write")
 
     s = add("walk", cmd_walk, "random-walk trajectories (n_steps+1, chains, features)")
@@ -277,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", help=".npy/.csv of seed points (default: one stored data seed)")
     s.add_argument("--chains", type=_COUNT, default=1000, help="chains from a single seed")
     s.add_argument("--steps", type=_NONNEG, default=20)
-    _add_chain_option(s)
+    _add_chain_option(s, "paper")
     s.add_argument("-o", "--output", required=True)
 
     s = add("burst", cmd_burst, "single-step draws from p(x'|x) around one data seed")

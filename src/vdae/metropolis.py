@@ -7,10 +7,27 @@ digit whose embedding lies nearer the centre of the data's embedding: on MNIST t
 latent coordinates contracted (standard deviation 0.97 → 0.68 in 10 steps) and GW ×1000 grew
 from 13 after one step to 249 after ten.
 
-This walk keeps its state in diffusion coordinates and targets a density there: a Gaussian
-kernel density estimate p̂ of the training points' embeddings, with the squared bandwidth
-h² = median tr C(ψ(x_i)) / D (the size of one step). Proposals are the model's own step
-z' ~ N(z, s² C(z)); a proposal is accepted with probability
+This walk keeps its state in diffusion coordinates and targets a density there: a mixture of
+Gaussians centred at the training points' embeddings z_i, each shaped like the model's one-step
+covariance C(z_i) and scaled to the typical step's size (in the spirit of Vincent & Bengio's
+"manifold Parzen windows", 2003),
+
+.. math::
+
+    \\hat p(z) = \\frac1r \\sum_i N\\big(z;\\, z_i,\\, K_i\\big), \\qquad
+    K_i = \\frac{m}{\\operatorname{tr} C(z_i)}\\, C(z_i), \\quad
+    m = \\operatorname{median}_j \\operatorname{tr} C(z_j).
+
+The shape matters: each kernel is long along the manifold's image and thin across it, as thin
+as the steps the decoder was trained on, so the stationary law never leaves the region the
+decoder knows (an isotropic kernel of the same size let chains wander off the embedded
+manifold: precision after 100 steps fell to 0.94–0.97 on circle, torus and bunny, against
+0.97–0.99 with the shaped one). The size is common to all kernels: kernels as large as the
+local steps (K_i = C(z_i), large where the data are sparse) spread mass beyond the data's
+outskirts, as adaptive-bandwidth density estimates do — on Frey faces GW ×1000 read 13–15
+against 10–11 with the common size (split 2; split 0: 10.9 against 6.9).
+
+Proposals are the model's own step z' ~ N(z, s² C(z)); a proposal is accepted with probability
 
 .. math::
 
@@ -20,7 +37,10 @@ otherwise the chain stays (Metropolis–Hastings, with the Hastings ratio of the
 covariance). p̂ is then the chain's stationary law, whatever the number of steps, and points are
 decoded only for output: x_t = ψ_θ⁻¹(z_t). Chains started at data points start in p̂'s bulk.
 Each chain's density counts only the training points of its seed's graph component, so walks
-never cross to another component.
+never cross to another component. p̂ sums the kernels of the ``n_nearest`` reference points
+around each state — the neighbours (Euclidean, precomputed once) of the state's nearest
+reference point: the other kernels are many standard deviations away, and the sum stays a fixed
+function of z, so it is exactly the chain's stationary law.
 """
 
 from __future__ import annotations
@@ -37,7 +57,8 @@ _ROW_CHUNK = 2048  # chains per kernel block: 2048 × 20 000 reference points �
 
 
 class LatentDensity:
-    """Gaussian kernel density of reference embeddings, per graph component.
+    """Gaussian mixture density of reference embeddings with per-point covariances, per
+    graph component.
 
     Parameters
     ----------
@@ -45,14 +66,44 @@ class LatentDensity:
         Reference points (embeddings of training points), diffusion-coordinate units.
     labels : tensor of shape (r,), int64
         Graph component of each reference point.
-    bandwidth2 : float > 0
-        h², in squared diffusion-coordinate units.
+    factors : tensor of shape (r, D, D)
+        Lower Cholesky factors L_i (positive diagonal) of the kernels' covariances L_i L_iᵀ.
+    n_nearest : int, default=64
+        Kernels summed per query point: those of the ``n_nearest`` reference points nearest to
+        its nearest reference point (same component).
     """
 
-    def __init__(self, Z: torch.Tensor, labels: torch.Tensor, bandwidth2: float) -> None:
-        if not bandwidth2 > 0:
-            raise ValueError(f"bandwidth2 must be > 0; got {bandwidth2!r}.")
-        self.Z, self.labels, self.bandwidth2 = Z, labels, float(bandwidth2)
+    def __init__(self, Z: torch.Tensor, labels: torch.Tensor, factors: torch.Tensor,
+                 n_nearest: int = 64) -> None:
+        r, D = Z.shape
+        if factors.shape != (r, D, D):
+            raise ValueError(
+                f"factors must have shape ({r}, {D}, {D}); got {tuple(factors.shape)}.")
+        diag = torch.diagonal(factors, dim1=1, dim2=2)
+        if not bool(torch.all(diag > 0)):
+            raise ValueError("factors must be Cholesky factors with a positive diagonal.")
+        self.Z, self.labels = Z, labels
+        eye = torch.eye(D, dtype=factors.dtype, device=factors.device).expand_as(factors)
+        self.inverse_factors = torch.linalg.solve_triangular(factors, eye, upper=False)
+        self.log_dets = diag.log().sum(1)  # ½ log det(L Lᵀ)
+        self.n_nearest = int(min(n_nearest, r))
+        self.several_components = bool(torch.any(labels != labels[0])) if r else False
+        # query rows per block: the gathered inverse factors take rows × k × D² floats
+        self.chunk = max(16, min(_ROW_CHUNK, 4_000_000 // (self.n_nearest * D * D)))
+        self.neighbors = torch.cat([self._nearest(c, labels_c)
+                                    for c, labels_c in zip(Z.split(_ROW_CHUNK),
+                                                           labels.split(_ROW_CHUNK))])
+
+    def _distances(self, z: torch.Tensor, comp: torch.Tensor) -> torch.Tensor:
+        """Distances from z (b, D) to every reference point, ∞ outside each row's component."""
+        dist = torch.cdist(z, self.Z)
+        if self.several_components:
+            dist = dist.masked_fill(comp[:, None] != self.labels[None, :], torch.inf)
+        return dist
+
+    def _nearest(self, z: torch.Tensor, comp: torch.Tensor) -> torch.Tensor:
+        """Indices of the ``n_nearest`` reference points nearest to each row, (b, k)."""
+        return self._distances(z, comp).topk(self.n_nearest, dim=1, largest=False).indices
 
     def component(self, z: torch.Tensor) -> torch.Tensor:
         """Component label of the nearest reference point to each row of z, shape (b,)."""
@@ -72,9 +123,11 @@ class LatentDensity:
         tensor of shape (b,)
         """
         out = []
-        for zc, cc in zip(z.split(_ROW_CHUNK), comp.split(_ROW_CHUNK)):
-            logk = -torch.cdist(zc, self.Z).square() / (2 * self.bandwidth2)
-            logk = logk.masked_fill(cc[:, None] != self.labels[None, :], -torch.inf)
+        for zc, cc in zip(z.split(self.chunk), comp.split(self.chunk)):
+            idx = self.neighbors[self._distances(zc, cc).argmin(1)]  # (b, k)
+            y = torch.einsum("bkij,bkj->bki", self.inverse_factors[idx], zc[:, None] - self.Z[idx])
+            logk = -0.5 * y.square().sum(-1) - self.log_dets[idx]
+            logk = logk.masked_fill(cc[:, None] != self.labels[idx], -torch.inf)
             out.append(torch.logsumexp(logk, dim=1))
         return torch.cat(out)
 

@@ -655,8 +655,8 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         f"torch {ver['torch']}, POT {ver['pot']}; device {ver['cuda']}",
         f"- paper columns: the published values of {registry.PAPER_CITATION} (reference data; "
         "the bulldog row of the paper is the real video, ours a rendered stand-in).",
-        "- samples: VDAE 10 random-walk steps from data seeds (Algorithm 2 unless the notes name "
-        "another chain for the row); baselines decode prior draws. "
+        "- samples: VDAE 10 random-walk steps from data seeds (the chain its sampling options "
+        "name in the notes; none named: `VDAE.sample`'s default); baselines decode prior draws. "
         "All metrics against held-out rows (see the notes). **Bold**: lowest of ours / of the "
         "paper's in the row." + (
             " *Training rows*: the training rows themselves scored as samples against the "
