@@ -4,8 +4,8 @@ Prints, per data set (n = 2000 training points): D chosen, fit seconds, seconds 
 samples by 10-step walks, and against 1000 fresh points: GW ×1000 (the paper's Table 1 metric),
 precision/recall, and for generated manifolds the distance of samples to the true manifold.
 Walk stability: the same after 100 steps, for ``sample``'s default chain (Metropolis-adjusted)
-and for the paper's Algorithm 2 (``chain="paper"``, GW only). The floor: the same metrics for a second independent
-sample of the data itself (what a perfect generator scores at this size). Usage::
+and for the paper's Algorithm 2 (``chain="paper"``, GW only). The floor: the same metrics for a
+second independent sample of the data itself (what a perfect generator scores at this size). Usage::
 
     python benchmarks/vdae_quality.py [--datasets circle torus bunny] [--seed 0]
 """
