@@ -144,6 +144,18 @@ def test_too_few_coordinates_are_extended_until_the_embedding_is_one_to_one():
     assert extend_until_one_to_one(X, Z, 4) == 4  # never fewer than asked
 
 
+def test_selection_falls_back_to_whitney_when_it_finds_fewer_coordinates_than_dimensions():
+    from vdae.prior.selection import select_components
+
+    # Frey faces' residuals (split 0): two new directions after ψ_1, then only harmonics
+    r = np.array([1.0, 0.81, 0.59] + [0.07] * 17)
+    assert select_components(r, 1.0) == 3  # a curve: three coordinates are plenty
+    assert select_components(r, 3.4) == 3  # round(d̂) = 3 coordinates found: kept
+    assert select_components(r, 5.6) == 12  # fewer than d̂ = 5.6: ⌈2 d̂⌉ (Whitney)
+    assert select_components(r, 12.1) == 20  # capped at the candidates
+    assert select_components(np.r_[1.0, 0.05, r[1:]], 5.6, n_forced=1) == 13  # after indicators
+
+
 @pytest.mark.parametrize("make, D", [(make_circle, 2)])
 def test_automatic_dimension_small_cases(make, D):
     assert DiffusionMap().fit(make(1500, random_state=6).X).n_components_ == D

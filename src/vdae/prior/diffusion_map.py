@@ -40,8 +40,9 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
     n_components : int or None, default=None
         D. None chooses D automatically so that ψ_D is one-to-one on the data: the smallest D
         containing every eigenvector that is not a function of the earlier ones
-        (local linear regression), extended while ψ_D still folds distant points together
-        (:mod:`vdae.prior.selection`).
+        (local linear regression), raised to ⌈2 d̂⌉ when that is fewer coordinates than the
+        estimated intrinsic dimension d̂, and extended while ψ_D still folds distant points
+        together (:mod:`vdae.prior.selection`).
     n_neighbors : int, default=15
         k of the kNN graph.
     alpha : float in [0, 1], default=1.0
