@@ -156,6 +156,23 @@ def test_selection_falls_back_to_whitney_when_it_finds_fewer_coordinates_than_di
     assert select_components(np.r_[1.0, 0.05, r[1:]], 5.6, n_forced=1) == 13  # after indicators
 
 
+@pytest.mark.parametrize("n", [16, 20, 50])
+def test_automatic_dimension_on_a_few_points_of_a_circle(n):
+    # the later local linear fits would extrapolate (residuals > 1) and read as new directions
+    X = make_circle(n, random_state=1).X
+    assert DiffusionMap(n_neighbors=min(15, n - 1), random_state=0).fit(X).n_components_ == 2
+
+
+def test_residual_of_a_coordinate_on_constant_earlier_ones_is_one_not_nan():
+    from vdae.prior.selection import _loo_residual
+
+    P = np.repeat(np.array([[0.0], [1.0]]), 50, axis=0)  # an indicator: two repeated values
+    y = np.random.default_rng(0).standard_normal(100)
+    r = _loo_residual(P, y)
+    assert np.isfinite(r) and r > 0.9  # y varies within each group: a new direction
+    assert _loo_residual(np.zeros((100, 1)), y) == 1.0
+
+
 @pytest.mark.parametrize("make, D", [(make_circle, 2)])
 def test_automatic_dimension_small_cases(make, D):
     assert DiffusionMap().fit(make(1500, random_state=6).X).n_components_ == D

@@ -58,7 +58,10 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
     eigen_solver : {"auto", "dense", "arpack", "shift_invert"}, default="auto"
         See :func:`vdae.prior.diffusion.choose_eigen_solver`.
     n_candidates : int, default=20
-        Eigenvectors examined by the automatic choice of D (plus one per extra component).
+        Eigenvectors examined by the automatic choice of D (plus one per extra component); at
+        most max(2, n_samples // 10): the local linear fit that tests the k-th eigenvector has
+        k parameters and needs about ten points per parameter (on 20–50 points of a circle the
+        later fits extrapolate, their residuals exceed 1, and D came out 14–20).
     selection_threshold : float, default=0.2
         Local-linear-regression residual above which an eigenvector is a new direction.
     random_state : int, Generator or None, default=None
@@ -188,7 +191,8 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         )
         K_alpha, degree, q = markov_normalize(graph.K, self.alpha)
         extra = graph.n_components - 1
-        n_eig = self.n_components if self.n_components is not None else self.n_candidates + extra
+        n_cand = min(self.n_candidates, max(2, n // 10))
+        n_eig = self.n_components if self.n_components is not None else n_cand + extra
         n_eig = min(n_eig, n - 1 - graph.n_components)
         if n_eig < 1:
             raise ValueError(f"X: too few samples ({n}) for a diffusion map.")

@@ -114,7 +114,11 @@ def _loo_residual(P: np.ndarray, y: np.ndarray) -> float:
     n, p = P.shape
     sq = (P**2).sum(axis=1)
     D2 = np.maximum(sq[:, None] + sq[None, :] - 2 * P @ P.T, 0.0)
-    eps = np.median(np.sqrt(D2[np.triu_indices(n, 1)])) / 3.0
+    dist = np.sqrt(D2[np.triu_indices(n, 1)])
+    dist = dist[dist > 0]
+    if dist.size == 0:  # the earlier coordinates are constant: nothing to regress on
+        return 1.0
+    eps = np.median(dist) / 3.0  # of distinct pairs (indicator-like coordinates repeat values)
     W = np.exp(-D2 / eps**2)
     np.fill_diagonal(W, 0.0)  # leave one out
     X = np.concatenate([np.ones((n, 1)), P], axis=1)  # (n, p+1)
