@@ -111,14 +111,30 @@ def test_cli_fit_sample_walk_plot(tmp_path, capsys):
     assert (tmp_path / "w.png").stat().st_size > 1000
 
 
+def test_cli_reads_csv_with_and_without_column_names(tmp_path):
+    from vdae.cli import load_data
+
+    X = make_circle(20, random_state=2).X
+    rows = "\n".join(",".join(f"{v:.9g}" for v in r) for r in X)
+    (tmp_path / "plain.csv").write_text(rows + "\n")
+    (tmp_path / "named.csv").write_text("x,y\n" + rows + "\n")
+    plain, _ = load_data(str(tmp_path / "plain.csv"))
+    named, _ = load_data(str(tmp_path / "named.csv"))
+    assert plain.shape == (20, 2)
+    np.testing.assert_array_equal(plain, named)
+    np.testing.assert_allclose(plain, X, rtol=1e-6)
+
+
 @pytest.mark.parametrize("argv, msg", [
     (["fit", "no_such_data", "-o", "m.vdae"], "unknown data"),
     (["fit", "missing.npy", "-o", "m.vdae"], "does not exist"),
     (["sample", "missing.vdae", "-n", "3", "-o", "s.npy"], "no such model file"),
     (["fit", "circle", "-o", "m.vdae", "--set", "alpha=-1"], "alpha"),
+    (["fit", "ragged.csv", "-o", "m.vdae"], "could not read"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(argv, msg, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "ragged.csv").write_text("x,y\n1,2\n3\n")
     assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert msg in err and len(err.splitlines()) == 1

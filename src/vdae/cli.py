@@ -66,7 +66,7 @@ def load_data(spec: str, n_samples: int | None = None, seed: int = 0) -> tuple[n
             raise CLIError(f"data file {spec!r} does not exist")
         try:
             X = np.load(path, mmap_mode="r", allow_pickle=False) if path.suffix.lower() == ".npy" \
-                else np.loadtxt(path, delimiter=",", ndmin=2)
+                else _read_csv(path)
         except ValueError as exc:
             raise CLIError(f"could not read {spec!r}: {exc}") from None
         if n_samples is not None and n_samples < len(X):
@@ -85,6 +85,19 @@ def load_data(spec: str, n_samples: int | None = None, seed: int = 0) -> tuple[n
     except TypeError:  # loaders without n_samples (fixed-size real data sets)
         ds = load_dataset(spec)
     return ds.X, ds
+
+
+def _read_csv(path: Path) -> np.ndarray:
+    """Comma-separated numbers, shape (n_rows, n_columns); a first line that is not all numbers
+    (column names) is skipped."""
+    with open(path, encoding="utf-8") as fh:
+        first = fh.readline()
+    try:
+        [float(field) for field in first.split(",")]
+        header = 0
+    except ValueError:
+        header = 1
+    return np.loadtxt(path, delimiter=",", ndmin=2, skiprows=header)
 
 
 def _parse_set(items: Sequence[str]) -> dict:
