@@ -225,3 +225,31 @@ def test_walks_stay_in_their_cluster():
     centres = np.array([data.X[data.y == c].mean(0) for c in range(2)])
     final = np.argmin(((traj[-1][:, None] - centres[None]) ** 2).sum(-1), axis=1)
     assert np.mean(final == data.y[:100]) >= 0.98
+    # sample() gives each component its share of the seeds up to rounding (not a binomial count)
+    share = np.mean(np.argmin(((model.seeds_[:, None] - centres[None]) ** 2).sum(-1), axis=1) == 0)
+    for r in range(3):
+        S = model.sample(999, random_state=r)
+        n0 = np.sum(np.argmin(((S[:, None] - centres[None]) ** 2).sum(-1), axis=1) == 0)
+        assert abs(n0 - 999 * share) <= 1
+
+
+def test_stratified_seed_rows_fixes_component_counts_and_is_unbiased():
+    from vdae.sampling import stratified_seed_rows
+
+    labels = np.r_[np.zeros(700, int), np.full(200, 1), np.full(100, 2)]
+    rng = np.random.default_rng(0)
+    for n in (1, 7, 1000, 1234):
+        rows = stratified_seed_rows(labels, n, rng)
+        counts = np.bincount(labels[rows], minlength=3)
+        assert rows.shape == (n,) and counts.sum() == n
+        assert np.all(np.abs(counts - n * np.array([0.7, 0.2, 0.1])) < 1)  # ⌊n w⌋ or ⌈n w⌉
+    # a single draw picks component c with probability w_c (20 000 draws: ±0.01 at 3 sd)
+    picks = np.bincount([labels[stratified_seed_rows(labels, 1, rng)][0] for _ in range(20000)],
+                        minlength=3) / 20000
+    np.testing.assert_allclose(picks, [0.7, 0.2, 0.1], atol=0.01)
+    # within a component the rows are uniform
+    rows = stratified_seed_rows(labels, 20000, rng)
+    within = np.bincount(rows[labels[rows] == 2] - 900, minlength=100)
+    assert within.min() > 0 and within.max() < 3 * within.mean()
+    one = stratified_seed_rows(np.zeros(50, int), 10, np.random.default_rng(3))
+    np.testing.assert_array_equal(one, np.random.default_rng(3).integers(0, 50, 10))

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Callable
 
+import numpy as np
 import torch
 
-__all__ = ["random_walk", "latent_step", "shift"]
+__all__ = ["random_walk", "latent_step", "shift", "stratified_seed_rows"]
 
 
 def latent_step(z: torch.Tensor, L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -63,3 +64,40 @@ def random_walk(
         if keep_trajectory:
             states.append(x)
     return torch.stack(states) if keep_trajectory else x
+
+
+def stratified_seed_rows(labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of n seed rows, drawn uniformly within each label's rows, with the labels' counts
+    fixed by systematic sampling.
+
+    Label c with a share w_c of the rows gets ⌊n w_c⌋ or ⌈n w_c⌉ of the n draws (expected count
+    exactly n w_c: the integers of u + ℤ, u ~ U(0, 1), falling in c's stretch of [0, n)), so a
+    set of chains that cannot leave their seed's graph component carries each component's
+    mass without multinomial noise. With a single label this is ``rng.integers(0, len, n)``.
+
+    Parameters
+    ----------
+    labels : ndarray of shape (n_rows,)
+        Component label of each row.
+    n : int
+        Number of draws.
+    rng : numpy Generator
+
+    Returns
+    -------
+    ndarray of shape (n,), int64, row indices in random order
+    """
+    labels = np.asarray(labels)
+    values, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    if len(values) == 1:
+        return rng.integers(0, len(labels), n)
+    edges = np.concatenate([[0.0], np.cumsum(n * counts / counts.sum())])
+    u = rng.uniform()
+    quota = np.diff(np.floor(edges - u)).astype(np.int64)
+    quota[-1] += n - quota.sum()  # guards against rounding at the last edge
+    order = np.argsort(inverse, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    rows = np.concatenate([order[starts[c] + rng.integers(0, counts[c], q)]
+                           for c, q in enumerate(quota)])
+    return rows[rng.permutation(n)]
+
