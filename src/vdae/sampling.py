@@ -92,9 +92,9 @@ def stratified_seed_rows(labels: np.ndarray, n: int, rng: np.random.Generator) -
     if len(values) == 1:
         return rng.integers(0, len(labels), n)
     edges = np.concatenate([[0.0], np.cumsum(n * counts / counts.sum())])
+    edges[-1] = n  # exact, so the quotas sum to n: ⌊n − u⌋ − ⌊−u⌋ = n for u in [0, 1)
     u = rng.uniform()
     quota = np.diff(np.floor(edges - u)).astype(np.int64)
-    quota[-1] += n - quota.sum()  # guards against rounding at the last edge
     order = np.argsort(inverse, kind="stable")
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
     rows = np.concatenate([order[starts[c] + rng.integers(0, counts[c], q)]
