@@ -54,17 +54,18 @@ def main() -> None:
         model.sample(10_000, n_steps=10, random_state=1)
         sample_s = time.perf_counter() - t
 
-        def mean_quality(n_steps: int, chain: str = "metropolis", manifold=None) -> dict:
-            runs = [evaluate_samples(
-                model.sample(1000, n_steps=n_steps, random_state=100 * n_steps + i, chain=chain),
-                fresh.X, manifold, seed=0) for i in range(args.draws)]
+        def mean_quality(sets, manifold=None) -> dict:
+            runs = [evaluate_samples(S, fresh.X, manifold, seed=0) for S in sets]
             return {key: float(np.mean([r[key] for r in runs])) for key in runs[0]}
 
-        s10 = mean_quality(10, manifold=data.manifold)
-        s100 = mean_quality(100, manifold=data.manifold)
-        alg2 = [mean_quality(k, chain="paper")["gw"] for k in (10, 100)]
-        floor_runs = [evaluate_samples(o, fresh.X, seed=0) for o in others]
-        floor = {key: float(np.mean([r[key] for r in floor_runs])) for key in ("gw", "precision")}
+        def draws(n_steps: int, chain: str = "metropolis"):
+            return (model.sample(1000, n_steps=n_steps, random_state=100 * n_steps + i, chain=chain)
+                    for i in range(args.draws))
+
+        s10 = mean_quality(draws(10), data.manifold)
+        s100 = mean_quality(draws(100), data.manifold)
+        alg2 = [mean_quality(draws(k, "paper"))["gw"] for k in (10, 100)]
+        floor = mean_quality(others)
         p95 = f"{s10['dist_p95']:.4f}" if "dist_p95" in s10 else "–"
         print(f"{name:>8} {model.n_components_:>2} {fit_s:>6.1f} {sample_s:>8.2f} {s10['gw']:>6.2f} "
               f"{PAPER_VDAE_GW.get(name, float('nan')):>5} {s10['precision']:>6.3f} "

@@ -223,13 +223,12 @@ def test_walks_stay_in_their_cluster():
     seeds = data.X[:100]
     traj = model.random_walk(seeds, 10, random_state=0)
     centres = np.array([data.X[data.y == c].mean(0) for c in range(2)])
-    final = np.argmin(((traj[-1][:, None] - centres[None]) ** 2).sum(-1), axis=1)
-    assert np.mean(final == data.y[:100]) >= 0.98
+    cluster = lambda A: np.argmin(((A[:, None] - centres[None]) ** 2).sum(-1), axis=1)  # noqa: E731
+    assert np.mean(cluster(traj[-1]) == data.y[:100]) >= 0.98
     # sample() gives each component its share of the seeds up to rounding (not a binomial count)
-    share = np.mean(np.argmin(((model.seeds_[:, None] - centres[None]) ** 2).sum(-1), axis=1) == 0)
+    share = np.mean(cluster(model.seeds_) == 0)
     for r in range(3):
-        S = model.sample(999, random_state=r)
-        n0 = np.sum(np.argmin(((S[:, None] - centres[None]) ** 2).sum(-1), axis=1) == 0)
+        n0 = np.sum(cluster(model.sample(999, random_state=r)) == 0)
         assert abs(n0 - 999 * share) <= 1
 
 
