@@ -53,6 +53,20 @@ def test_registry_has_settings_for_every_dataset_and_method():
         cell_settings("circle", "vae")
 
 
+def test_paper_protocol_split_scores_against_the_training_rows_themselves():
+    from vdae.bench.registry import DataSpec, load_split
+
+    assert DATASETS["coil20_paper"].dataset == "coil20" and DATASETS["coil20"].dataset == "coil20"
+    assert cell_settings("coil20_paper", "vdae") == cell_settings("coil20", "vdae")
+    spec = DataSpec("circle_paper", "Circle", 2, 300, 100, 999, "training", "", source="circle")
+    X_train, X_ref = load_split(spec, seed=3)
+    assert X_train.shape == (300, 2) and np.array_equal(X_train, X_ref)
+    np.testing.assert_allclose(np.linalg.norm(X_train, axis=1), 1.0, atol=1e-5)
+    again, _ = load_split(spec, seed=3)
+    other, _ = load_split(spec, seed=4)
+    assert np.array_equal(again, X_train) and not np.array_equal(other, X_train)
+
+
 # ------------------------------------------------------------------------------- table 1
 def test_data_floor_of_identical_sets_is_zero_and_of_a_shifted_set_is_not():
     from vdae.bench.table1 import data_floor
