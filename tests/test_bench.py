@@ -13,7 +13,7 @@ from threadpoolctl import threadpool_limits
 from vdae.bench import drs as drs_mod
 from vdae.bench.cli import add_bench_parser, cmd_figures, cmd_table1
 from vdae.bench.figures import (FigureContext, fig2_loop_walk, fig3_bulldog, fig6_gaussian_grid,
-                                grid_sample_quality)
+                                fig_quality_vs_steps_images, grid_sample_quality)
 from vdae.bench.registry import (DATASETS, METHODS, PAPER_BILIP, PAPER_GW, QUICK_SETTINGS,
                                  SETTINGS, cell_settings, make_model)
 from vdae.bench.table1 import REQUIRED_KEYS, read_records, run_table1
@@ -256,6 +256,8 @@ def test_figure_skips_cleanly_when_its_data_set_is_missing(tmp_path, monkeypatch
     ctx = _tiny_context(tmp_path)
     assert fig3_bulldog(ctx) == []
     assert "fig3_bulldog" in ctx.skipped and "missing" in caplog.text
+    assert fig_quality_vs_steps_images(ctx) == []
+    assert "fig_quality_vs_steps_images" in ctx.skipped
 
 
 # ----------------------------------------------------------------------------------- CLI

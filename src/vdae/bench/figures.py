@@ -10,7 +10,8 @@ missing it logs a warning and returns ``[]``. :func:`run_figures` runs a selecti
 - :func:`fig5_mnist` — cluster-conditional walks on MNIST with measured class retention;
 - :func:`fig6_gaussian_grid` — 5×5 grid: data, GAN, DRS-GAN, VDAE; gaps and modes (Fig. 6);
 - :func:`fig_quality_vs_steps` — GW and precision after 1…100 steps, from data seeds and from
-  a single seed.
+  a single seed (the loop); :func:`fig_quality_vs_steps_images` the same on Frey and COIL-20,
+  against their held-out images.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ from .. import plotting
 __all__ = ["FigureContext", "FIGURES", "run_figures", "grid_sample_quality",
            "load_or_train_digit_classifier",
            "fig2_loop_walk", "fig3_bulldog", "fig4_walks_bursts", "fig5_mnist",
-           "fig6_gaussian_grid", "fig_quality_vs_steps"]
+           "fig6_gaussian_grid", "fig_quality_vs_steps",
+           "fig_quality_vs_steps_images"]
 
 log = logging.getLogger(__name__)
 STEPS = (1, 3, 10, 30, 100)
@@ -389,6 +391,34 @@ def fig6_gaussian_grid(ctx: FigureContext, n_samples: int = 2000) -> list[Path]:
 
 
 # ------------------------------------------------------------------ quality vs. steps
+def _step_curves(model, starts: dict[str, np.ndarray], reference: np.ndarray,
+                 seed: int) -> dict[str, dict[str, list[float]]]:
+    """GW ×1000 and precision against ``reference`` after each of :data:`STEPS` walk steps,
+    for both chains and every start set (label → seeds of shape (n_chains, m))."""
+    from ..metrics import gromov_wasserstein, precision_recall
+
+    curves: dict[str, dict[str, list[float]]] = {}
+    chains = {"Algorithm 2": "paper", "Metropolis": "metropolis"}
+    for (start, X0), (chain_label, chain) in itertools.product(starts.items(), chains.items()):
+        walk = model.random_walk(X0, max(STEPS), random_state=seed, chain=chain)
+        curves[f"{chain_label}, {start}"] = {
+            "gw": [gromov_wasserstein(walk[t], reference, random_state=seed) for t in STEPS],
+            "precision": [precision_recall(reference, walk[t]).precision for t in STEPS]}
+    return curves
+
+
+def _plot_step_curves(ax_gw, ax_prec, curves: dict[str, dict[str, list[float]]],
+                      title: str) -> None:
+    for ax, key, lab in ((ax_gw, "gw", "GW ×1000 (lower is better)"),
+                         (ax_prec, "precision", "precision (higher is better)")):
+        for label, c in curves.items():
+            ax.plot(STEPS, c[key], marker="o", label=label,
+                    ls="-" if label.startswith("Metropolis") else "--")
+        ax.set(xscale="log", xlabel="walk steps", ylabel=lab, xticks=STEPS, xticklabels=STEPS,
+               title=title)
+        ax.legend(fontsize=7)
+
+
 @_skips_missing_data
 def fig_quality_vs_steps(ctx: FigureContext, name: str = "loop",
                          n_chains: int = 1000) -> list[Path]:
@@ -396,38 +426,63 @@ def fig_quality_vs_steps(ctx: FigureContext, name: str = "loop",
     paper's walk (Algorithm 2) and the Metropolis-adjusted one, from data seeds and from one
     seed."""
     from ..datasets import load_dataset
-    from ..metrics import gromov_wasserstein, precision_recall
 
     data, model = _manifold(ctx, name)
     fresh = load_dataset(name, n_samples=n_chains, random_state=ctx.seed + 7).X
     rng = np.random.default_rng(ctx.seed)
     starts = {"from data seeds": model.seeds_[rng.integers(0, len(model.seeds_), n_chains)],
               "from a single seed": np.repeat(data.X[:1], n_chains, axis=0)}
-    curves: dict[str, dict[str, list[float]]] = {}
-    chains = {"Algorithm 2": "paper", "Metropolis": "metropolis"}
-    for (start, X0), (chain_label, chain) in itertools.product(starts.items(), chains.items()):
-        walk = model.random_walk(X0, max(STEPS), random_state=ctx.seed, chain=chain)
-        curves[f"{chain_label}, {start}"] = {
-            "gw": [gromov_wasserstein(walk[t], fresh, random_state=ctx.seed) for t in STEPS],
-            "precision": [precision_recall(fresh, walk[t]).precision for t in STEPS]}
+    curves = _step_curves(model, starts, fresh, ctx.seed)
     plt = plotting._plt()
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-    for ax, key, lab in zip(axes, ("gw", "precision"), ("GW ×1000 (lower is better)",
-                                                        "precision (higher is better)")):
-        for label, c in curves.items():
-            ax.plot(STEPS, c[key], marker="o", label=label,
-                    ls="-" if label.startswith("Metropolis") else "--")
-        ax.set(xscale="log", xlabel="walk steps", ylabel=lab, xticks=STEPS, xticklabels=STEPS)
-        ax.legend(fontsize=7)
+    _plot_step_curves(axes[0], axes[1], curves, "")
     fig.suptitle(f"{name}: sample quality vs. number of random-walk steps ({n_chains} chains)")
     ctx.out.mkdir(parents=True, exist_ok=True)
     (ctx.out / "quality_vs_steps.json").write_text(json.dumps({"steps": STEPS, **curves}, indent=1))
     return [_save(fig, ctx, "quality_vs_steps.png")]
 
 
+def fig_quality_vs_steps_images(ctx: FigureContext, datasets: tuple[str, ...] = ("frey", "coil20"),
+                                n_chains: int = 1000) -> list[Path]:
+    """:func:`fig_quality_vs_steps` on image sets: the VDAE of Table 1's cell (its settings and
+    its training split for ``ctx.seed``), scored against the held-out rows. A data set that is
+    missing is left out (the figure is skipped when all are)."""
+    from . import registry
+
+    rng = np.random.default_rng(ctx.seed)
+    results: dict[str, dict[str, dict[str, list[float]]]] = {}
+    for name in datasets:
+        try:
+            X_train, X_ref = registry.load_split(registry.DATASETS[name], ctx.seed,
+                                                 quick=ctx.quick)
+        except FileNotFoundError as exc:
+            log.warning("quality vs. steps: %s left out, its data set is missing: %s", name, exc)
+            ctx.skipped.setdefault(fig_quality_vs_steps_images.__name__, str(exc))
+            continue
+        params = registry.cell_settings(name, "vdae", quick=ctx.quick)
+        model = _vdae(ctx, f"{name}-table1", X_train, **params)
+        starts = {"from data seeds": model.seeds_[rng.integers(0, len(model.seeds_), n_chains)],
+                  "from a single seed": np.repeat(X_train[:1], n_chains, axis=0)}
+        results[name] = _step_curves(model, starts, X_ref, ctx.seed)
+    if not results:
+        return []
+    plt = plotting._plt()
+    fig, axes = plt.subplots(len(results), 2, figsize=(10, 3.8 * len(results)), squeeze=False)
+    for row, (name, curves) in zip(axes, results.items()):
+        label = registry.DATASETS[name].label
+        _plot_step_curves(row[0], row[1], curves, f"{label} (vs. held-out images)")
+    fig.suptitle(f"Images: sample quality vs. number of random-walk steps ({n_chains} chains)")
+    fig.tight_layout()
+    ctx.out.mkdir(parents=True, exist_ok=True)
+    (ctx.out / "quality_vs_steps_images.json").write_text(
+        json.dumps({"steps": STEPS, **results}, indent=1))
+    return [_save(fig, ctx, "quality_vs_steps_images.png")]
+
+
 FIGURES: dict[str, Callable[[FigureContext], list[Path]]] = {
     "fig2": fig2_loop_walk, "fig3": fig3_bulldog, "fig4": fig4_walks_bursts,
     "fig5": fig5_mnist, "fig6": fig6_gaussian_grid, "steps": fig_quality_vs_steps,
+    "steps_images": fig_quality_vs_steps_images,
 }
 
 
