@@ -49,7 +49,7 @@ class DataSpec:
         Training rows (None: every row not held out) in the full and the quick run.
     n_eval : int
         Held-out reference rows the samples are compared with (at most; see ``reference``).
-    reference : {"fresh", "disjoint", "holdout", "test_split", "render"}
+    reference : {"fresh", "disjoint", "holdout", "test_split", "render", "training"}
         fresh: a new draw of the generator; disjoint: rows of the data set not used for
         training; holdout: a random 20 % of the data, removed from training; test_split: the
         MNIST test images; render: stand-in frames rendered at new angles; training: the
@@ -303,8 +303,7 @@ def load_split(spec: DataSpec, seed: int, *, quick: bool = False, n_train: int |
     if spec.reference == "training":  # the paper's protocol: the reference is the training set
         tr = _training_rows(name, n_tr, rng)
         return tr, tr
-    X = load_dataset(name).X
-    # "disjoint" and "holdout": split the rows
+    X = load_dataset(name).X  # "disjoint" and "holdout": split the rows
     tr, ev = _split_rows(X.shape[0], min(n_ev, X.shape[0] // 2), n_tr, rng)
     return X[tr], X[ev]
 
