@@ -145,3 +145,16 @@ def test_cli_help_everywhere(capsys):
         with pytest.raises(SystemExit) as info:
             main([cmd, "--help"])
         assert info.value.code == 0
+
+
+def test_plot_embedding_with_and_without_colours_warns_nothing(tmp_path):
+    import warnings
+
+    from vdae.plotting import plot_embedding
+
+    Z = np.random.default_rng(0).normal(size=(40, 5))  # pairs (ψ1, ψ2), (ψ3, ψ4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for i, color in enumerate((None, np.arange(40.0))):
+            out = plot_embedding(Z, color, title="t", path=tmp_path / f"emb{i}.png")
+            assert out.read_bytes()[:4] == b"\x89PNG" and out.stat().st_size > 5_000

@@ -103,7 +103,8 @@ def plot_embedding(Z: np.ndarray, color: np.ndarray | None = None, *, title: str
     pairs = [(i, i + 1) for i in range(0, D - 1, 2)] or [(0, 0)]
     fig, axes = plt.subplots(1, len(pairs), figsize=(3.6 * len(pairs), 3.4), squeeze=False)
     for ax, (i, j) in zip(axes[0], pairs):
-        ax.scatter(Z[:, i], Z[:, j], c=color, s=2, cmap="twilight")
+        colour = {} if color is None else {"c": color, "cmap": "twilight"}
+        ax.scatter(Z[:, i], Z[:, j], s=2, **colour)
         ax.set_xlabel(f"ψ{i + 1}")
         ax.set_ylabel(f"ψ{j + 1}")
     fig.suptitle(title)
