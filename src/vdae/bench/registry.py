@@ -298,8 +298,7 @@ def load_split(spec: DataSpec, seed: int, *, quick: bool = False, n_train: int |
     if spec.reference == "render":
         X = load_dataset(name).X
         fresh = load_dataset(name, n_frames=2 * X.shape[0]).X[1::2]  # half-step angles
-        tr = X if n_tr is None else X[np.sort(rng.choice(len(X), min(n_tr, len(X)), False))]
-        return tr, fresh[np.sort(rng.choice(len(fresh), min(n_ev, len(fresh)), False))]
+        return _subsample_rows(X, n_tr, rng), _subsample_rows(fresh, n_ev, rng)
     if spec.reference == "training":  # the paper's protocol: the reference is the training set
         tr = _training_rows(name, n_tr, rng)
         return tr, tr
@@ -319,7 +318,11 @@ def _training_rows(name: str, n: int | None, rng: np.random.Generator) -> np.nda
     if "random_state" in inspect.signature(_DATASETS[name]).parameters:
         return load_dataset(name, random_state=rng,
                             **({} if n is None else {"n_samples": n})).X
-    X = load_dataset(name).X
+    return _subsample_rows(load_dataset(name).X, n, rng)
+
+
+def _subsample_rows(X: np.ndarray, n: int | None, rng: np.random.Generator) -> np.ndarray:
+    """min(n, len(X)) distinct rows of X in their original order (None: all of X)."""
     return X if n is None else X[np.sort(rng.choice(len(X), min(n, len(X)), replace=False))]
 
 
