@@ -7,7 +7,7 @@ import numpy as np
 
 from vdae import VDAE
 from vdae.datasets import make_circle
-from vdae.distributed import init_from_env, shutdown, world
+from vdae.engine.distributed import init_from_env, shutdown, world
 
 PARAMS = dict(n_components=2, prior="exact", n_neighbors=10, epochs=150, batch_size=128,
               decoder_hidden=(64, 64), covariance_hidden=(32,), random_state=0, verbose=0)

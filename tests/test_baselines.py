@@ -9,7 +9,7 @@ import torch
 from scipy.special import ive
 
 from vdae.datasets import make_circle
-from vdae.distributions import (
+from vdae.models.distributions import (
     DiagonalNormal, VonMisesFisher, log_ive, log_sphere_area, sample_uniform_sphere,
 )
 from vdae.exceptions import NotFittedError

@@ -1,4 +1,4 @@
-"""The experiment harness (vdae.bench): registry, Table 1 records and resume, DRS, Fig. 6's
+"""The experiment harness (experiments): registry, Table 1 records and resume, DRS, Fig. 6's
 gap/mode metric, figures on tiny settings, and the command-line wiring."""
 
 import argparse
@@ -10,13 +10,16 @@ import pytest
 import torch
 from threadpoolctl import threadpool_limits
 
-from vdae.bench import drs as drs_mod
-from vdae.bench.cli import add_bench_parser, cmd_figures, cmd_table1
-from vdae.bench.figures import (FigureContext, fig2_loop_walk, fig3_bulldog, fig6_gaussian_grid,
-                                fig_quality_vs_steps_images, grid_sample_quality)
-from vdae.bench.registry import (DATASETS, METHODS, PAPER_BILIP, PAPER_GW, QUICK_SETTINGS,
-                                 SETTINGS, cell_settings, make_model)
-from vdae.bench.table1 import REQUIRED_KEYS, read_records, run_table1
+from experiments import drs as drs_mod
+from experiments.cli import add_bench_parser, cmd_figures, cmd_table1
+from experiments.figures import (
+    FigureContext, fig2_loop_walk, fig3_bulldog, fig6_gaussian_grid, fig_quality_vs_steps_images,
+    grid_sample_quality,
+)
+from experiments.registry import (
+    DATASETS, METHODS, PAPER_BILIP, PAPER_GW, QUICK_SETTINGS, SETTINGS, cell_settings, make_model,
+)
+from experiments.table1 import REQUIRED_KEYS, read_records, run_table1
 
 TINY = {"vdae": {"epochs": 5, "encoder_epochs": 5, "prior": "exact"},
         "beta_vae": {"epochs": 3, "beta": 1.0}, "svae": {"epochs": 3}, "wgan": {"epochs": 3}}
@@ -54,7 +57,7 @@ def test_registry_has_settings_for_every_dataset_and_method():
 
 
 def test_paper_protocol_split_scores_against_the_training_rows_themselves():
-    from vdae.bench.registry import DataSpec, load_split
+    from experiments.registry import DataSpec, load_split
 
     assert DATASETS["coil20_paper"].dataset == "coil20" and DATASETS["coil20"].dataset == "coil20"
     assert cell_settings("coil20_paper", "vdae") == cell_settings("coil20", "vdae")
@@ -69,7 +72,7 @@ def test_paper_protocol_split_scores_against_the_training_rows_themselves():
 
 # ------------------------------------------------------------------------------- table 1
 def test_data_floor_of_identical_sets_is_zero_and_of_a_shifted_set_is_not():
-    from vdae.bench.table1 import data_floor
+    from experiments.table1 import data_floor
     from vdae.datasets import make_circle
 
     X = make_circle(400, random_state=0).X
@@ -145,7 +148,7 @@ def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
 
 
 def test_declared_sampling_options_reach_the_cell_and_its_id(tmp_path, monkeypatch):
-    from vdae.bench import registry
+    from experiments import registry
 
     kw = dict(datasets=["circle"], methods=["vdae"], seeds=1, n_train=300, n_eval=300,
               n_generated=300, overrides=TINY)
@@ -274,7 +277,7 @@ def test_bench_parser_wiring():
 
 
 def test_digit_classifier_is_cached_as_safetensors(tmp_path):
-    from vdae.bench.figures import load_or_train_digit_classifier
+    from experiments.figures import load_or_train_digit_classifier
     from vdae.datasets import load_dataset
 
     try:

@@ -10,9 +10,9 @@ import time
 import numpy as np
 import pytest
 
-import vdae.models.vdae as vdae_module
+import vdae.models.vdae.model as vdae_module
 from vdae import VDAE
-from vdae.checkpoint import load_checkpoint
+from vdae.engine.checkpoint import load_checkpoint
 from vdae.datasets import make_circle
 from vdae.exceptions import ModelFileError
 
@@ -168,7 +168,7 @@ def test_killed_cli_fit_resumes_to_the_uninterrupted_model(tmp_path):
 def test_interrupt_flag_is_inert_off_the_main_thread(python_sigint_handler):
     import threading
 
-    from vdae.checkpoint import StopRequest
+    from vdae.engine.checkpoint import StopRequest
 
     seen = []
 

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from vdae.metropolis import LatentDensity, metropolis_walk
+from vdae.models.vdae.metropolis import LatentDensity, metropolis_walk
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -15,8 +15,9 @@ from sklearn.neighbors import KNeighborsRegressor
 from vdae import DiffusionMap, SpectralNet
 from vdae.datasets import make_circle, make_clusters, make_sphere, make_strip, make_torus
 from vdae.exceptions import DisconnectedGraphWarning
-from vdae.prior.diffusion import markov_normalize
-from vdae.prior.graph import build_affinity_graph, nearest_neighbors
+from vdae.graph.diffusion import markov_normalize
+from vdae.graph.affinity import build_affinity_graph
+from vdae.graph.knn import nearest_neighbors
 
 
 def max_sine(A, B):
@@ -121,7 +122,7 @@ def test_automatic_dimension_on_long_strip():
 
 
 def test_fold_fraction_flags_a_projection_of_the_sphere_and_not_the_sphere():
-    from vdae.prior.selection import fold_fraction
+    from vdae.graph.selection import fold_fraction
 
     X = make_sphere(2000, random_state=8).X
     assert fold_fraction(X, X) == 0.0
@@ -134,7 +135,7 @@ def test_fold_fraction_flags_a_projection_of_the_sphere_and_not_the_sphere():
 
 
 def test_too_few_coordinates_are_extended_until_the_embedding_is_one_to_one():
-    from vdae.prior.selection import extend_until_one_to_one, fold_fraction
+    from vdae.graph.selection import extend_until_one_to_one, fold_fraction
 
     X = make_sphere(2000, random_state=9).X
     dm = DiffusionMap(n_components=6, random_state=0).fit(X)
@@ -145,7 +146,7 @@ def test_too_few_coordinates_are_extended_until_the_embedding_is_one_to_one():
 
 
 def test_selection_falls_back_to_whitney_when_it_finds_fewer_coordinates_than_dimensions():
-    from vdae.prior.selection import select_components
+    from vdae.graph.selection import select_components
 
     # Frey faces' residuals (split 0): two new directions after ψ_1, then only harmonics
     r = np.array([1.0, 0.81, 0.59] + [0.07] * 17)
@@ -164,7 +165,7 @@ def test_automatic_dimension_on_a_few_points_of_a_circle(n):
 
 
 def test_residual_of_a_coordinate_on_constant_earlier_ones_is_one_not_nan():
-    from vdae.prior.selection import _loo_residual
+    from vdae.graph.selection import _loo_residual
 
     P = np.repeat(np.array([[0.0], [1.0]]), 50, axis=0)  # an indicator: two repeated values
     y = np.random.default_rng(0).standard_normal(100)

@@ -6,7 +6,7 @@ import torch
 from vdae import VDAE
 from vdae._torch import RowSource, batched_apply, column_stats
 from vdae.datasets import make_circle
-from vdae.neighborhoods import nearest_among, nearest_in_pool
+from vdae.models.vdae.targets import nearest_among, nearest_in_pool
 
 SMALL = dict(n_components=2, n_neighbors=8, epochs=20, encoder_epochs=20, batch_size=64,
              decoder_hidden=(32, 32), covariance_hidden=(16,), encoder_hidden=(32, 32),

@@ -10,11 +10,12 @@ import torch
 from vdae import VDAE
 from vdae.datasets import make_circle, make_clusters, make_loop, make_sphere
 from vdae.exceptions import ModelFileError, NotFittedError
-from vdae.losses import (
+from vdae.models.vdae.objective import (
     gaussian_kl_from_target_inverse, gaussian_kl_same_mean, target_inverse_factors,
 )
 from vdae.metrics import gromov_wasserstein, mmd2_multiscale, precision_recall
-from vdae.neighborhoods import local_covariance_factors, nearest_in_pool
+from vdae.models.vdae.objective import local_covariance_factors
+from vdae.models.vdae.targets import nearest_in_pool
 
 
 @pytest.fixture(scope="module", params=["sphere", "loop"])
@@ -233,7 +234,7 @@ def test_walks_stay_in_their_cluster():
 
 
 def test_stratified_seed_rows_fixes_component_counts_and_is_unbiased():
-    from vdae.sampling import stratified_seed_rows
+    from vdae.models.vdae.random_walk import stratified_seed_rows
 
     labels = np.r_[np.zeros(700, int), np.full(200, 1), np.full(100, 2)]
     rng = np.random.default_rng(0)

@@ -7,7 +7,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["resolve_device", "to_tensor", "batched_apply", "RowSource", "column_stats"]
+__all__ = ["resolve_device", "to_tensor", "batched_apply", "in_chunks", "GENERATE_CHUNK", "RowSource",
+           "column_stats"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:
@@ -71,6 +72,35 @@ def batched_apply(
     ]
     if not outs:
         raise ValueError("X must have at least one row.")
+    return np.concatenate(outs, axis=0)
+
+
+#: Rows produced per call when generating: bounds the memory of one decoder pass.
+GENERATE_CHUNK = 65536
+
+
+def in_chunks(fn: Callable[[int, int], torch.Tensor | np.ndarray], n: int,
+              chunk: int = GENERATE_CHUNK) -> np.ndarray:
+    """``fn(start, stop)`` over consecutive row ranges of at most ``chunk`` rows covering
+    [0, n), without gradients, concatenated along the first axis.
+
+    Parameters
+    ----------
+    fn : callable
+        Returns the rows start … stop − 1 of the result, as a tensor (any device) or an array.
+    n : int ≥ 1
+        Total rows.
+    chunk : int ≥ 1
+
+    Returns
+    -------
+    ndarray of shape (n, ...)
+    """
+    outs = []
+    with torch.no_grad():
+        for start in range(0, n, chunk):
+            out = fn(start, min(n, start + chunk))
+            outs.append(out.cpu().numpy() if isinstance(out, torch.Tensor) else out)
     return np.concatenate(outs, axis=0)
 
 

@@ -124,6 +124,13 @@ RANDOM_STATE = _TypeConstraint(
     "None, an int, or a numpy Generator",
 )
 HIDDEN = _Hidden()
+
+#: Devices an estimator accepts: "auto" (CUDA when available, else the CPU), the CPU, or a GPU.
+DEVICES = ("auto", "cpu", "cuda") + tuple(f"cuda:{i}" for i in range(16))
+DEVICE = Options(DEVICES)
+#: Hidden-layer activations of every network (the keys of :data:`vdae.nn.mlp.ACTIVATIONS`).
+ACTIVATION_NAMES = ("relu", "silu", "tanh", "leaky_relu")
+ACTIVATION = Options(ACTIVATION_NAMES)
 #: A positive scale whose inverse float32 holds (a variance c enters losses as 1 / (2c)).
 FLOAT32_SCALE = Interval(float, 1e-30, None)
 

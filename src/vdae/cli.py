@@ -133,7 +133,7 @@ def cmd_fit(args) -> None:
         model = VDAE(**params)
     except TypeError as exc:
         raise CLIError(f"bad --set parameter: {exc}") from None
-    from .distributed import init_from_env, shutdown, world
+    from .engine.distributed import init_from_env, shutdown, world
 
     if init_from_env():  # launched by torchrun with several processes
         if args.resume is not None or args.checkpoint is not None:
@@ -251,7 +251,7 @@ def _add_chain_option(parser: argparse.ArgumentParser, default: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="vdae", description="Variational diffusion autoencoders.")
     sub = p.add_subparsers(dest="command", required=True)
-    from .bench.cli import add_bench_parser
+    from experiments.cli import add_bench_parser
 
     add_bench_parser(sub)
 

@@ -106,6 +106,37 @@ class GenerativeModel(BaseEstimator):
         gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
         return gen
 
+    # ------------------------------------------------------------- the contract
+    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """Points of the model's latent space, drawn from its latent distribution.
+
+        ``inverse_transform(latent_sample(n))`` gives latent/data pairs (the bi-Lipschitz measure,
+        latent-space figures) without knowing which model it is: a VAE or GAN draws from its
+        prior; the VDAE embeds training points (its latent law is the data's embedding).
+
+        Parameters
+        ----------
+        n_samples : int ≥ 1
+        random_state : int, Generator or None
+            A Generator is advanced (not copied), so successive calls differ.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+        """
+        raise NotImplementedError
+
+    def fit_report(self) -> dict[str, float | int]:
+        """What ``fit`` chose that an experiment record should keep, by name.
+
+        Returns
+        -------
+        dict
+            At least ``latent_dim`` (n_components_); models add their own (e.g. the β-VAE's β).
+        """
+        self._check_fitted()
+        return {"latent_dim": int(self.n_components_)}
+
     # ------------------------------------------------------------ persistence
     def _get_state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         """Arrays and JSON-able fitted values that fully describe the fitted model."""

@@ -16,20 +16,18 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
     check_array, check_finite_output, check_random_state, check_span, torch_generator,
 )
-from ..distributions import DiagonalNormal
+from .distributions import DiagonalNormal
 from ..exceptions import TrainingDivergedError
-from ..losses import gaussian_nll
+from ..nn.likelihood import gaussian_nll
 from ..nn import Decoder, make_mlp
-from ..training import cosine_lr, make_adam, seeded, train_steps
+from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
 
 __all__ = ["BetaVAE"]
 
-DEVICES = ("auto", "cpu", "cuda") + tuple(f"cuda:{i}" for i in range(16))
-ACTIVATIONS = ("relu", "silu", "tanh", "leaky_relu")
 
 
 class _PositiveFloats:
@@ -199,6 +197,17 @@ class VariationalAutoencoderBase(GenerativeModel):
                    for s in range(0, n_samples, 65536)]
         return np.concatenate(out)
 
+    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """Draws from the prior p(z), shape (n_samples, n_components_), float32 (see
+        :meth:`GenerativeModel.latent_sample`)."""
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        return self._prior_numpy(check_random_state(random_state), n_samples)
+
+    def _prior_numpy(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws of N(0, I_D) from ``rng`` (the S-VAE projects them onto the sphere)."""
+        return rng.standard_normal((n, self.n_components_)).astype(np.float32)
+
     # ------------------------------------------------------------- persistence
     def _get_state(self):
         tensors = {**module_state("encoder", self.encoder_),
@@ -291,12 +300,12 @@ class BetaVAE(VariationalAutoencoderBase):
         "validation_fraction": [Interval(float, 0, 1, closed="neither")],
         "encoder_hidden": [HIDDEN],
         "decoder_hidden": [HIDDEN],
-        "activation": [Options(ACTIVATIONS)],
+        "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "likelihood_variance": [FLOAT32_SCALE],
-        "device": [Options(DEVICES)],
+        "device": [DEVICE],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
     }
@@ -400,6 +409,10 @@ class BetaVAE(VariationalAutoencoderBase):
             raise TrainingDivergedError("BetaVAE: every β of beta_grid diverged while choosing β; "
                                         "lower the learning rate.")
         return float(self.beta_grid[int(np.argmin(scores))]), scores
+
+    def fit_report(self) -> dict[str, float | int]:
+        """``latent_dim`` and the β that ``fit`` used (chosen from ``beta_grid`` or given)."""
+        return {**super().fit_report(), "beta": float(self.beta_)}
 
     def _get_state(self):
         tensors, fitted = super()._get_state()

@@ -10,11 +10,11 @@ from torch.nn import functional as F
 
 from .._torch import resolve_device
 from .._validation import (
-    BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
     check_array, check_random_state, check_span,
 )
-from ..distributions import VonMisesFisher, sample_uniform_sphere
-from .beta_vae import ACTIVATIONS, DEVICES, VariationalAutoencoderBase
+from .distributions import VonMisesFisher, sample_uniform_sphere
+from .beta_vae import VariationalAutoencoderBase
 
 __all__ = ["HypersphericalVAE"]
 
@@ -35,8 +35,8 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         \\qquad z \\sim \\mathrm{vMF}(μ(x), κ(x)),
 
     with z drawn by the reparameterised rejection sampler of
-    :meth:`vdae.distributions.VonMisesFisher.rsample` and the KL in closed form
-    (:meth:`~vdae.distributions.VonMisesFisher.kl_to_uniform`).
+    :meth:`vdae.models.distributions.VonMisesFisher.rsample` and the KL in closed form
+    (:meth:`~vdae.models.distributions.VonMisesFisher.kl_to_uniform`).
 
     Parameters
     ----------
@@ -81,12 +81,12 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         "n_components": [Interval(int, 2, None)],
         "encoder_hidden": [HIDDEN],
         "decoder_hidden": [HIDDEN],
-        "activation": [Options(ACTIVATIONS)],
+        "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "likelihood_variance": [FLOAT32_SCALE],
-        "device": [Options(DEVICES)],
+        "device": [DEVICE],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
     }
@@ -130,6 +130,11 @@ class HypersphericalVAE(VariationalAutoencoderBase):
 
     def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
         return sample_uniform_sphere(n, self.n_components_, gen, device=self.device_)
+
+    def _prior_numpy(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws of the uniform law on S^{D−1} from ``rng`` (normalised Gaussians)."""
+        Z = super()._prior_numpy(rng, n)
+        return Z / np.linalg.norm(Z, axis=1, keepdims=True)
 
     def fit(self, X, y=None) -> "HypersphericalVAE":
         """Train encoder and decoder on X by the evidence lower bound.

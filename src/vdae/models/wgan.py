@@ -11,14 +11,13 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    BOOL, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
     check_finite_output, check_random_state, check_span, torch_generator,
 )
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
-from ..training import cosine_lr, make_adam, seeded, train_steps
+from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from .base import GenerativeModel, load_module_state, module_state
-from .beta_vae import ACTIVATIONS, DEVICES
 
 __all__ = ["WGANGP"]
 
@@ -141,13 +140,13 @@ class WGANGP(GenerativeModel):
         "gradient_penalty": [Interval(float, 0, None, closed="neither")],
         "generator_hidden": [HIDDEN],
         "critic_hidden": [HIDDEN],
-        "activation": [Options(ACTIVATIONS)],
+        "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "critic_learning_rate": [Interval(float, 0, 1, closed="right"), NONE],
         "betas": [_AdamBetas()],
-        "device": [Options(DEVICES)],
+        "device": [DEVICE],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
     }
@@ -320,6 +319,14 @@ class WGANGP(GenerativeModel):
                                                generator=gen, device=self.device_)).cpu().numpy()
                    for s in range(0, n_samples, 65536)]
         return np.concatenate(out)
+
+    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """Draws from the generator's prior N(0, I), shape (n_samples, n_components_), float32
+        (see :meth:`GenerativeModel.latent_sample`)."""
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        rng = check_random_state(random_state)
+        return rng.standard_normal((n_samples, self.n_components_)).astype(np.float32)
 
     def critic_score(self, X) -> np.ndarray:
         """Critic value f_w(x) of each row (higher: judged more data-like), shape (n_samples,).

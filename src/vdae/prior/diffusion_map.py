@@ -20,10 +20,10 @@ from .._validation import (
     check_span,
     validate_params,
 )
-from .diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
-from .graph import build_affinity_graph
-from .nystrom import NystromEncoder
-from .selection import extend_until_one_to_one, local_linear_residuals, select_components
+from ..graph.diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
+from ..graph.affinity import build_affinity_graph
+from ..graph.nystrom import NystromEncoder
+from ..graph.selection import extend_until_one_to_one, local_linear_residuals, select_components
 
 __all__ = ["DiffusionMap"]
 
@@ -31,8 +31,8 @@ __all__ = ["DiffusionMap"]
 class DiffusionMap(TransformerMixin, BaseEstimator):
     """Diffusion maps (Coifman & Lafon 2006) with a sparse eigensolver and Nyström extension.
 
-    Builds the symmetric kNN Gaussian affinity (:mod:`vdae.prior.graph`), α-normalises it,
-    solves for the leading eigenpairs of the Markov matrix (:mod:`vdae.prior.diffusion`) and
+    Builds the symmetric kNN Gaussian affinity (:mod:`vdae.graph.affinity`), α-normalises it,
+    solves for the leading eigenpairs of the Markov matrix (:mod:`vdae.graph.diffusion`) and
     returns the diffusion coordinates ψ_D(x) = [λ_1^t f_1(x), …, λ_D^t f_D(x)].
 
     Parameters
@@ -42,7 +42,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         containing every eigenvector that is not a function of the earlier ones
         (local linear regression), raised to ⌈2 d̂⌉ when that is fewer coordinates than the
         estimated intrinsic dimension d̂, and extended while ψ_D still folds distant points
-        together (:mod:`vdae.prior.selection`).
+        together (:mod:`vdae.graph.selection`).
     n_neighbors : int, default=15
         k of the kNN graph.
     alpha : float in [0, 1], default=1.0
@@ -56,7 +56,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
     knn_method : {"auto", "exact", "approximate"}, default="auto"
         Exact up to 20 000 points, NN-descent above.
     eigen_solver : {"auto", "dense", "arpack", "shift_invert"}, default="auto"
-        See :func:`vdae.prior.diffusion.choose_eigen_solver`.
+        See :func:`vdae.graph.diffusion.choose_eigen_solver`.
     n_candidates : int, default=20
         Eigenvectors examined by the automatic choice of D (plus one per extra component); at
         most max(2, n_samples // 10): the local linear fit that tests the k-th eigenvector has

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from .._torch import RowSource, batched_apply, column_stats, resolve_device
 from .._validation import (
-    BOOL,
+    ACTIVATION, DEVICE, BOOL,
     HIDDEN,
     NONE,
     RANDOM_STATE,
@@ -28,10 +28,10 @@ from .._validation import (
 )
 from ..nn.mlp import make_mlp
 from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss
-from ..training import cosine_lr, make_adam, seeded, train_steps
-from .diffusion import markov_normalize
+from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
+from ..graph.diffusion import markov_normalize
 from .diffusion_map import DiffusionMap
-from .graph import build_affinity_graph
+from ..graph.affinity import build_affinity_graph
 
 __all__ = ["SpectralNet"]
 
@@ -99,12 +99,12 @@ class SpectralNet(TransformerMixin, BaseEstimator):
     _parameter_constraints: dict = {
         **DiffusionMap._parameter_constraints,
         "hidden": [HIDDEN],
-        "activation": [Options(("relu", "silu", "tanh", "leaky_relu"))],
+        "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 8, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "input_noise": [Interval(float, 0, 100)],
-        "device": [Options(("auto", "cpu", "cuda")), Options(tuple(f"cuda:{i}" for i in range(16)))],
+        "device": [DEVICE],
         "verbose": [Interval(int, 0, None), BOOL],
     }
     for _k in ("eigen_solver", "n_candidates", "selection_threshold"):

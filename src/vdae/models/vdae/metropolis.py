@@ -49,7 +49,7 @@ from typing import Callable
 
 import torch
 
-from .sampling import shift
+from .random_walk import shift
 
 __all__ = ["LatentDensity", "metropolis_walk"]
 

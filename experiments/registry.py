@@ -157,7 +157,7 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 #: Sampling options per (data set, method), keyword arguments of ``sample`` (none: defaults).
-#: The VDAE samples every row with its Metropolis-adjusted latent walk (:mod:`vdae.metropolis`,
+#: The VDAE samples every row with its Metropolis-adjusted latent walk (:mod:`vdae.models.vdae.metropolis`,
 #: the default of ``VDAE.sample``; declared here so that the records say so). On images the
 #: decoder's output is a conditional mean over neighbouring images — a blurred image whose
 #: re-encoding lies nearer the centre of the embedding — so Algorithm 2's decode → re-encode
@@ -243,7 +243,7 @@ def cell_settings(dataset: str, method: str, *, quick: bool = False,
 
 def make_model(method: str, params: dict[str, Any], seed: int, verbose: int = 0):
     """A fresh, unfitted model of ``method`` with ``params``, ``random_state=seed``."""
-    from ..models import VDAE, BetaVAE, HypersphericalVAE, WGANGP
+    from vdae.models import VDAE, BetaVAE, HypersphericalVAE, WGANGP
 
     cls = {"vdae": VDAE, "wgan": WGANGP, "beta_vae": BetaVAE, "svae": HypersphericalVAE}[method]
     return cls(**params, random_state=seed, verbose=verbose)
@@ -283,7 +283,7 @@ def load_split(spec: DataSpec, seed: int, *, quick: bool = False, n_train: int |
     FileNotFoundError
         When a real data set is not in the data folder.
     """
-    from ..datasets import load_dataset
+    from vdae.datasets import load_dataset
 
     n_tr = n_train if n_train is not None else (spec.quick_n_train if quick else spec.n_train)
     n_ev = n_eval if n_eval is not None else spec.n_eval
@@ -312,8 +312,8 @@ def _training_rows(name: str, n: int | None, rng: np.random.Generator) -> np.nda
     a generated set is drawn with it, a stored one subsampled with it."""
     import inspect
 
-    from ..datasets import load_dataset
-    from ..datasets._registry import _DATASETS
+    from vdae.datasets import load_dataset
+    from vdae.datasets._registry import _DATASETS
 
     if "random_state" in inspect.signature(_DATASETS[name]).parameters:
         return load_dataset(name, random_state=rng,

@@ -22,8 +22,8 @@ from typing import Any, Callable
 import numpy as np
 import torch
 
-from .exceptions import ModelFileError
-from .io import load_model_file, save_model_file
+from ..exceptions import ModelFileError
+from ..io import load_model_file, save_model_file
 
 __all__ = [
     "Checkpointer", "StopRequest", "optimizer_state", "load_optimizer_state",
@@ -92,7 +92,7 @@ def save_checkpoint(path: str | os.PathLike, estimator, arrays: dict[str, np.nda
                     progress: dict[str, Any]) -> None:
     """Write a checkpoint of ``estimator``'s fit atomically (the previous one stays until the new
     one is complete)."""
-    from .models.base import _json_params
+    from ..models.base import _json_params
 
     header = {"class": type(estimator).__name__, "kind": "checkpoint",
               "params": _json_params(estimator.get_params(deep=False)), "progress": progress}
@@ -113,7 +113,7 @@ def load_checkpoint(path: str | os.PathLike, estimator) -> tuple[dict[str, np.nd
     ModelFileError (a ValueError)
         Missing/corrupt file, a model file that is not a checkpoint, or different parameters.
     """
-    from .models.base import _json_params
+    from ..models.base import _json_params
 
     arrays, doc = load_model_file(path, expected_class=type(estimator).__name__)
     if doc.get("kind") != "checkpoint":

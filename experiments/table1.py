@@ -1,7 +1,7 @@
 """Table 1 of the paper (and its Table A.2): train every method on every data set, evaluate.
 
 Each (data set, method, seed) *cell* trains one model on the training rows of
-:func:`vdae.bench.registry.load_split`, draws samples (the VDAE by 10 random-walk steps from
+:func:`experiments.registry.load_split`, draws samples (the VDAE by 10 random-walk steps from
 data seeds), and scores them against held-out rows (one row, ``coil20_paper``, follows the
 paper's protocol instead: the reference is the training set itself):
 
@@ -11,7 +11,7 @@ paper's protocol instead: the reference is the training set itself):
   (the solver is non-convex: on the bunny one sample set reads 6.6 from POT's start and 1.5
   from the best of five);
 - ``bilip_median`` / ``bilip_median_scale_free`` — median local bi-Lipschitz constant (k = 10)
-  of the model's latent → data map (:func:`vdae.bench.registry.latent_pairs`);
+  of the model's latent → data map (:func:`experiments.registry.latent_pairs`);
 - ``mmd`` — Gaussian-kernel MMD² with the median bandwidth (unbiased), ``mmd_multiscale``;
 - ``precision`` / ``recall`` — k-NN support estimates (k = 3);
 - ``seconds`` — fitting plus sampling wall time.
@@ -42,8 +42,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from . import registry
-from .registry import DATASETS, METHODS
+from experiments import registry
+from experiments.registry import DATASETS, METHODS
 
 __all__ = ["run_table1", "evaluate_model", "Table1Run", "read_records", "config_id",
            "git_commit", "versions"]
@@ -112,7 +112,7 @@ def versions() -> dict[str, str]:
     import sklearn
     import torch
 
-    from .. import __version__
+    from vdae import __version__
 
     return {"vdae": __version__, "torch": torch.__version__, "numpy": np.__version__,
             "scipy": scipy.__version__, "sklearn": sklearn.__version__, "pot": ot.__version__,
@@ -169,7 +169,7 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     ----------
     model : fitted generative model of ``method``
     method : str
-        One of :data:`vdae.bench.registry.METHODS`.
+        One of :data:`experiments.registry.METHODS`.
     X_eval : ndarray of shape (n_eval, m)
         Held-out reference rows.
     n_generated : int
@@ -184,8 +184,8 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
         gw, gw_best, bilip_median, bilip_median_scale_free, mmd, mmd_multiscale, precision,
         recall, sample_seconds, eval_seconds, n_generated.
     """
-    from ..demo import evaluate_samples
-    from ..metrics import median_bilipschitz, mmd2, mmd2_multiscale
+    from vdae.demo import evaluate_samples
+    from vdae.metrics import median_bilipschitz, mmd2, mmd2_multiscale
 
     t0 = time.perf_counter()
     S = registry.draw_samples(model, method, n_generated, seed, **(sampling or {}))
@@ -237,8 +237,8 @@ def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_
     dict
         gw, gw_best, precision, recall, mmd (as in :func:`evaluate_model`) and n_generated.
     """
-    from ..demo import evaluate_samples
-    from ..metrics import mmd2
+    from vdae.demo import evaluate_samples
+    from vdae.metrics import mmd2
 
     rng = np.random.default_rng([seed, 7])
     S = X_train[np.sort(rng.choice(len(X_train), min(n_generated, len(X_train)), replace=False))]
@@ -363,12 +363,12 @@ def run_table1(
     out_dir : path
         Output folder.
     datasets, methods : sequence of str or None
-        Subsets of :data:`~vdae.bench.registry.DATASETS` / ``METHODS``; None: all (quick:
-        :data:`~vdae.bench.registry.QUICK_DATASETS`).
+        Subsets of :data:`~experiments.registry.DATASETS` / ``METHODS``; None: all (quick:
+        :data:`~experiments.registry.QUICK_DATASETS`).
     seeds : int, sequence of int or None
         Number of seeds (0..seeds−1) or the seeds themselves; None: 5 (quick: 1).
     quick : bool
-        Short training (:data:`~vdae.bench.registry.QUICK_SETTINGS`), smaller data, 500 samples.
+        Short training (:data:`~experiments.registry.QUICK_SETTINGS`), smaller data, 500 samples.
     n_train, n_eval, n_generated : int or None
         Override the data and sample sizes (tests).
     overrides : dict of method → dict, or None

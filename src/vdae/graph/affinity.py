@@ -22,138 +22,18 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from ..exceptions import DisconnectedGraphWarning
+from .knn import KNNIndex, intrinsic_dimension, nearest_neighbors
 
-__all__ = [
-    "KNNIndex",
-    "nearest_neighbors",
-    "local_scales",
-    "gaussian_affinity",
-    "graph_components",
-    "EXACT_THRESHOLD",
-    "AffinityGraph",
-    "build_affinity_graph",
-]
+__all__ = ["local_scales", "gaussian_affinity", "graph_components", "AffinityGraph", "build_affinity_graph"]
 
 logger = logging.getLogger(__name__)
-
-#: Above this many points ``method="auto"`` switches from exact to approximate neighbours.
-EXACT_THRESHOLD = 20_000
-
-
-@dataclass
-class KNNIndex:
-    """A searchable neighbour index over the rows of a fitted data set.
-
-    Attributes
-    ----------
-    method : {"exact", "approximate"}
-        Which backend answers queries.
-    n_samples : int
-        Rows in the indexed data.
-    """
-
-    method: str
-    n_samples: int
-    _backend: Any
-
-    def query(self, Y: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
-        """The ``n_neighbors`` nearest indexed rows to each row of ``Y``.
-
-        Returns
-        -------
-        indices : ndarray of shape (len(Y), n_neighbors), int64
-        distances : ndarray of shape (len(Y), n_neighbors), float32, ascending per row
-        """
-        k = min(n_neighbors, self.n_samples)
-        if self.method == "exact":
-            dist, ind = self._backend.kneighbors(Y, n_neighbors=k)
-        else:
-            ind, dist = self._backend.query(Y, k=k)
-        return ind.astype(np.int64), dist.astype(np.float32)
-
-
-def _build_index(
-    X: np.ndarray, n_neighbors: int, method: str, random_state: int | None, n_jobs: int | None
-) -> tuple[KNNIndex, np.ndarray | None, np.ndarray | None]:
-    if method == "exact":
-        from sklearn.neighbors import NearestNeighbors
-
-        nn = NearestNeighbors(n_neighbors=n_neighbors, n_jobs=n_jobs).fit(X)
-        return KNNIndex("exact", X.shape[0], nn), None, None
-    from pynndescent import NNDescent
-
-    index = NNDescent(
-        X,
-        n_neighbors=max(n_neighbors, 15),
-        random_state=random_state,
-        n_jobs=n_jobs if n_jobs is not None else -1,
-        low_memory=True,
-        compressed=False,
-    )
-    ind, dist = index.neighbor_graph
-    return KNNIndex("approximate", X.shape[0], index), ind, dist
-
-
-def _drop_self(ind: np.ndarray, dist: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Remove each row's own index from a (n, k+1) neighbour table, keeping k columns."""
-    n = ind.shape[0]
-    is_self = ind == np.arange(n)[:, None]
-    # rows where self was not returned (duplicates): drop the last column instead
-    missing = ~is_self.any(axis=1)
-    is_self[missing, -1] = True
-    # keep exactly one dropped entry per row
-    first = np.argmax(is_self, axis=1)
-    keep = np.ones_like(is_self)
-    keep[np.arange(n), first] = False
-    return ind[keep].reshape(n, -1)[:, :k], dist[keep].reshape(n, -1)[:, :k]
-
-
-def nearest_neighbors(
-    X: np.ndarray,
-    n_neighbors: int,
-    *,
-    method: Literal["auto", "exact", "approximate"] = "auto",
-    random_state: int | None = None,
-    n_jobs: int | None = None,
-) -> tuple[np.ndarray, np.ndarray, KNNIndex]:
-    """The k nearest neighbours of every row of ``X`` among the other rows.
-
-    Parameters
-    ----------
-    X : ndarray of shape (n_samples, n_features)
-    n_neighbors : int
-        k, not counting the point itself; must be < n_samples.
-    method : {"auto", "exact", "approximate"}
-        ``"auto"`` is exact up to :data:`EXACT_THRESHOLD` points, NN-descent above.
-    random_state : int or None
-        Seed of the approximate search.
-    n_jobs : int or None
-        Worker threads.
-
-    Returns
-    -------
-    indices : ndarray of shape (n_samples, n_neighbors), int64
-    distances : ndarray of shape (n_samples, n_neighbors), float32, ascending per row
-    index : KNNIndex
-        Answers out-of-sample queries against ``X``.
-    """
-    n = X.shape[0]
-    if method == "auto":
-        method = "exact" if n <= EXACT_THRESHOLD else "approximate"
-    index, ind, dist = _build_index(X, n_neighbors + 1, method, random_state, n_jobs)
-    if ind is None:
-        dist, ind = index._backend.kneighbors(X, n_neighbors=n_neighbors + 1)
-    ind, dist = _drop_self(np.asarray(ind, np.int64), np.asarray(dist, np.float32), n_neighbors)
-    if method == "approximate" and ind.min() < 0:
-        raise RuntimeError("approximate neighbour search returned missing neighbours")
-    return ind, dist, index
 
 
 def local_scales(
@@ -186,7 +66,6 @@ def local_scales(
         sigma = np.full_like(sigma, med if med > 0 else floor)
     return np.maximum(sigma, floor * 1e-3)
 
-
 def gaussian_affinity(
     indices: np.ndarray, distances: np.ndarray, sigma: np.ndarray
 ) -> sp.csr_matrix:
@@ -215,7 +94,6 @@ def gaussian_affinity(
     K.sum_duplicates()
     return K
 
-
 def graph_components(K: sp.spmatrix, *, warn: bool = True) -> tuple[int, np.ndarray]:
     """Connected components of an affinity graph; warn when there is more than one.
 
@@ -238,7 +116,6 @@ def graph_components(K: sp.spmatrix, *, warn: bool = True) -> tuple[int, np.ndar
             stacklevel=3,
         )
     return n_comp, labels
-
 
 @dataclass
 class AffinityGraph:
@@ -271,7 +148,6 @@ class AffinityGraph:
     labels: np.ndarray
     intrinsic_dim: float
 
-
 def build_affinity_graph(
     X: np.ndarray,
     n_neighbors: int,
@@ -298,8 +174,6 @@ def build_affinity_graph(
     -------
     AffinityGraph
     """
-    from .selection import intrinsic_dimension
-
     ind, dist, index = nearest_neighbors(
         X, n_neighbors, method=knn_method, random_state=random_state, n_jobs=n_jobs
     )

@@ -46,42 +46,9 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
-    "intrinsic_dimension", "local_linear_residuals", "select_components", "fold_fraction",
+    "local_linear_residuals", "select_components", "fold_fraction",
     "extend_until_one_to_one",
 ]
-
-
-def intrinsic_dimension(distances: np.ndarray, k_min: int = 5) -> float:
-    """Maximum-likelihood intrinsic dimension from neighbour distances.
-
-    The Levina–Bickel estimator per point, averaged as the inverse of the mean inverse
-    (MacKay & Ghahramani's correction):
-
-    .. math::
-
-        \\hat m = \\Big[ \\frac{1}{n} \\sum_i \\frac{1}{k-1}\\sum_{j<k}
-        \\log\\frac{T_k(x_i)}{T_j(x_i)} \\Big]^{-1}
-
-    Parameters
-    ----------
-    distances : ndarray of shape (n_samples, k)
-        Ascending distances to the k nearest other points (k ≥ 3).
-
-    Returns
-    -------
-    float
-        The estimated dimension (≥ 0.5).
-    """
-    T = np.asarray(distances, dtype=np.float64)
-    k = T.shape[1]
-    if k < 3:
-        return 1.0
-    T = T[(T[:, 0] > 0)]
-    if T.shape[0] == 0:
-        return 1.0
-    logs = np.log(T[:, -1:] / T[:, :-1]).sum(axis=1) / (k - 1)
-    inv = np.mean(logs)
-    return float(max(1.0 / inv, 0.5)) if inv > 0 else 1.0
 
 
 def local_linear_residuals(F: np.ndarray, n_max: int = 1500, random_state: int = 0) -> np.ndarray:
@@ -195,7 +162,7 @@ def fold_fraction(
     -------
     float in [0, 1]
     """
-    from .graph import nearest_neighbors
+    from .knn import nearest_neighbors
 
     X = np.asarray(X, dtype=np.float64)
     Z = np.asarray(Z, dtype=np.float64)

@@ -36,7 +36,7 @@ def load(n: int, kind: str) -> np.ndarray:
 
 def warm_up() -> None:
     """Compile pynndescent's numba kernels once (excluded from timings)."""
-    from vdae.prior.graph import nearest_neighbors
+    from vdae.graph.knn import nearest_neighbors
 
     nearest_neighbors(np.random.default_rng(0).normal(size=(2000, 20)).astype(np.float32), 15,
                       method="approximate", random_state=0)
@@ -44,7 +44,7 @@ def warm_up() -> None:
 
 def run_case(stage: str, n: int, kind: str) -> dict:
     from vdae import DiffusionMap, SpectralNet
-    from vdae.prior.graph import build_affinity_graph
+    from vdae.graph.affinity import build_affinity_graph
 
     X = load(n, kind)
     if n > 20_000:

@@ -41,7 +41,7 @@ def _set_threads(n: int | None) -> None:
 
 def cmd_table1(args: argparse.Namespace) -> None:
     """Run (or resume) Table 1 and print where the results are."""
-    from .table1 import run_table1
+    from experiments.table1 import run_table1
 
     _set_threads(args.threads)
     start = time.perf_counter()
@@ -61,7 +61,7 @@ def cmd_table1(args: argparse.Namespace) -> None:
 
 def cmd_figures(args: argparse.Namespace) -> None:
     """Write the selected figures and print what was written or skipped."""
-    from .figures import FigureContext, run_figures
+    from experiments.figures import FigureContext, run_figures
 
     _set_threads(args.threads)
     start = time.perf_counter()
@@ -87,8 +87,8 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     argparse.ArgumentParser
         The ``bench`` parser.
     """
-    from .figures import FIGURES
-    from .registry import DATASETS, METHODS, QUICK_DATASETS
+    from experiments.figures import FIGURES
+    from experiments.registry import DATASETS, METHODS, QUICK_DATASETS
 
     bench = subparsers.add_parser("bench", help="reproduce the paper's Table 1 and figures",
                                   description="Reproduce the paper's Table 1 and figures.")
@@ -130,7 +130,7 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Stand-alone entry point (``python -m vdae.bench.cli bench ...``); returns the exit code."""
+    """Stand-alone entry point (``python -m experiments.cli bench ...``); returns the exit code."""
     import logging
 
     parser = argparse.ArgumentParser(prog="vdae")

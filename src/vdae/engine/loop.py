@@ -10,7 +10,7 @@ from typing import Callable, Iterator
 import torch
 from tqdm.auto import tqdm
 
-from .exceptions import TrainingDivergedError
+from ..exceptions import TrainingDivergedError
 
 __all__ = ["train_steps", "seeded", "progress_disabled", "make_adam", "cosine_lr"]
 
@@ -87,7 +87,7 @@ def train_steps(
     loop_state : dict or None
         When resuming: the ``loop_state`` a checkpoint was saved with (history so far and the
         partial sums of the current epoch), so the returned history is the uninterrupted one.
-    checkpointer : vdae.checkpoint.Checkpointer or None
+    checkpointer : vdae.engine.checkpoint.Checkpointer or None
         Called after every step with ``(next_step, loop_state)``; it saves when due and turns
         Ctrl-C into a checkpoint followed by :class:`KeyboardInterrupt` between two steps.
 

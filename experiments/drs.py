@@ -23,7 +23,7 @@ import copy
 
 import numpy as np
 
-from .._validation import check_random_state
+from vdae._validation import check_random_state
 
 __all__ = ["drs_F", "drs_acceptance", "DiscriminatorRejectionSampler"]
 
@@ -72,7 +72,7 @@ def drs_acceptance(logits: np.ndarray, logit_max: float, *, gamma: float = 0.0,
 
 
 class DiscriminatorRejectionSampler:
-    """DRS on a fitted :class:`~vdae.bench.gan.StandardGAN` (a copy; the GAN is not changed).
+    """DRS on a fitted :class:`~experiments.gan.StandardGAN` (a copy; the GAN is not changed).
 
     Parameters
     ----------

@@ -27,7 +27,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .. import plotting
+from vdae import plotting
 
 __all__ = ["FigureContext", "FIGURES", "run_figures", "grid_sample_quality",
            "load_or_train_digit_classifier",
@@ -109,7 +109,7 @@ def _skips_missing_data(fn: Callable[..., list[Path]]) -> Callable[..., list[Pat
 
 def _vdae(ctx: FigureContext, name: str, X: np.ndarray, **params):
     """A VDAE fitted on X, cached in the context under ``name``."""
-    from ..models import VDAE
+    from vdae.models import VDAE
 
     if name not in ctx.models:
         kw = {**ctx.vdae_params, **params}
@@ -119,7 +119,7 @@ def _vdae(ctx: FigureContext, name: str, X: np.ndarray, **params):
 
 def _manifold(ctx: FigureContext, name: str):
     """(training data set, VDAE) of a generated manifold or the bunny."""
-    from ..datasets import load_dataset
+    from vdae.datasets import load_dataset
 
     data = load_dataset(name, n_samples=ctx.n_points, random_state=ctx.seed)
     return data, _vdae(ctx, name, data.X)
@@ -156,7 +156,7 @@ def fig2_loop_walk(ctx: FigureContext) -> list[Path]:
 
 # ------------------------------------------------------------------------------ Fig. 3
 def _latent_samples(model, method: str, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    from .registry import latent_pairs
+    from experiments.registry import latent_pairs
 
     if method == "vdae":
         X = model.sample(n, n_steps=10, random_state=int(rng.integers(2**31)))
@@ -183,8 +183,8 @@ def _thumbnail_scatter(ax, Z: np.ndarray, X: np.ndarray, shape, title: str) -> N
 @_skips_missing_data
 def fig3_bulldog(ctx: FigureContext) -> list[Path]:
     """Fig. 3: 300 generated stand-in frames at their 2-D latent positions, four models."""
-    from ..datasets import load_dataset
-    from .registry import cell_settings, make_model
+    from vdae.datasets import load_dataset
+    from experiments.registry import cell_settings, make_model
 
     data = load_dataset("bulldog_standin")
     rng = np.random.default_rng(ctx.seed)
@@ -249,9 +249,9 @@ def load_or_train_digit_classifier(cache_dir: Path, *, n_train: int | None = Non
     from safetensors import safe_open
     from safetensors.torch import save_file
 
-    from ..datasets import load_dataset
-    from ..metrics import DigitClassifier, train_digit_classifier
-    from ..metrics._classifier import _mlp
+    from vdae.datasets import load_dataset
+    from vdae.metrics import DigitClassifier, train_digit_classifier
+    from vdae.metrics._classifier import _mlp
 
     hidden, dropout = (512, 256), 0.2
     path = Path(cache_dir) / f"digit_classifier_n{n_train or 60000}_e{epochs}_s{seed}.safetensors"
@@ -286,8 +286,8 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20)
     (dashed), whose decode → re-encode loop drifts towards the centre of the embedding where
     the digits mix.
     """
-    from ..datasets import load_dataset
-    from ..metrics import class_retention
+    from vdae.datasets import load_dataset
+    from vdae.metrics import class_retention
 
     clf, acc = load_or_train_digit_classifier(ctx.cache_dir, n_train=10000 if ctx.quick else None,
                                               epochs=2 if ctx.quick else 6, seed=ctx.seed)
@@ -348,7 +348,7 @@ def grid_sample_quality(X: np.ndarray, *, min_share: float = 0.1, std: float = 0
     dict
         ``gap_fraction`` (float), ``modes_covered`` (int), ``counts`` (list of 25 ints).
     """
-    from ..datasets import grid_mode_assignment
+    from vdae.datasets import grid_mode_assignment
 
     modes = grid_mode_assignment(X, std=std, n_std=n_std)
     counts = np.bincount(modes[modes >= 0], minlength=25)
@@ -360,10 +360,10 @@ def grid_sample_quality(X: np.ndarray, *, min_share: float = 0.1, std: float = 0
 @_skips_missing_data
 def fig6_gaussian_grid(ctx: FigureContext, n_samples: int = 2000) -> list[Path]:
     """Fig. 6: data, standard GAN, DRS-GAN and VDAE samples on the 5×5 Gaussian grid."""
-    from ..datasets import make_gaussian_grid
-    from ..exceptions import DisconnectedGraphWarning
-    from .drs import DiscriminatorRejectionSampler
-    from .gan import StandardGAN
+    from vdae.datasets import make_gaussian_grid
+    from vdae.exceptions import DisconnectedGraphWarning
+    from experiments.drs import DiscriminatorRejectionSampler
+    from experiments.gan import StandardGAN
 
     X = make_gaussian_grid(2 * ctx.n_points, random_state=ctx.seed).X
     gan = StandardGAN(n_steps=ctx.gan_steps, random_state=ctx.seed).fit(X)
@@ -395,7 +395,7 @@ def _step_curves(model, starts: dict[str, np.ndarray], reference: np.ndarray,
                  seed: int) -> dict[str, dict[str, list[float]]]:
     """GW ×1000 and precision against ``reference`` after each of :data:`STEPS` walk steps,
     for both chains and every start set (label → seeds of shape (n_chains, m))."""
-    from ..metrics import gromov_wasserstein, precision_recall
+    from vdae.metrics import gromov_wasserstein, precision_recall
 
     curves: dict[str, dict[str, list[float]]] = {}
     chains = {"Algorithm 2": "paper", "Metropolis": "metropolis"}
@@ -425,7 +425,7 @@ def fig_quality_vs_steps(ctx: FigureContext, name: str = "loop",
     """GW ×1000 and precision against fresh data after 1, 3, 10, 30, 100 walk steps, for the
     paper's walk (Algorithm 2) and the Metropolis-adjusted one, from data seeds and from one
     seed."""
-    from ..datasets import load_dataset
+    from vdae.datasets import load_dataset
 
     data, model = _manifold(ctx, name)
     fresh = load_dataset(name, n_samples=n_chains, random_state=ctx.seed + 7).X
@@ -450,7 +450,7 @@ def fig_quality_vs_steps_images(ctx: FigureContext,
     images; for COIL-20 the paper's protocol, its 360 training images (against 72 held-out
     images every curve sits in GW's noise and precision reads 1.0). A data set that is missing
     is left out (the figure is skipped when all are)."""
-    from . import registry
+    from experiments import registry
 
     rng = np.random.default_rng(ctx.seed)
     results: dict[str, dict[str, dict[str, list[float]]]] = {}

@@ -76,7 +76,7 @@ def run_ours(method: str, n: int) -> dict:
 
     X, _ = data_for(n)
     if n > 20_000:  # compile pynndescent's kernels outside the timing (one-time cost)
-        from vdae.prior.graph import nearest_neighbors
+        from vdae.graph.knn import nearest_neighbors
 
         nearest_neighbors(np.random.default_rng(0).normal(size=(2000, 20)).astype(np.float32),
                           K, method="approximate", random_state=0)
@@ -178,9 +178,10 @@ def throughput() -> None:
 
     from vdae import VDAE, BetaVAE, SpectralNet
     from vdae.datasets import make_torus
-    from vdae.losses import gaussian_kl_same_mean, gaussian_nll
-    from vdae.models.vdae import _LocalStep
-    from vdae.neighborhoods import nearest_in_pool
+    from vdae.models.vdae.objective import gaussian_kl_same_mean
+    from vdae.nn.likelihood import gaussian_nll
+    from vdae.models.vdae.model import _LocalStep
+    from vdae.models.vdae.targets import nearest_in_pool
     from vdae.nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp, rayleigh_quotient_loss
 
     print(f"\nthreads: {torch.get_num_threads()}")

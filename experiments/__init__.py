@@ -1,15 +1,15 @@
 """The experiment harness: the paper's Table 1 and figures (Sect. 6), reproducibly.
 
 - :func:`run_table1` — every method × data set × seed, resumable JSON records and a markdown
-  table next to the paper's published values (:mod:`vdae.bench.table1`);
+  table next to the paper's published values (:mod:`experiments.table1`);
 - :func:`run_figures`, :class:`FigureContext` and the single figure functions of
-  :mod:`vdae.bench.figures`;
-- :mod:`vdae.bench.registry` — the declared data-set × method settings;
+  :mod:`experiments.figures`;
+- :mod:`experiments.registry` — the declared data-set × method settings;
 - :class:`StandardGAN` and :class:`DiscriminatorRejectionSampler` — the GAN and DRS-GAN
   (Azadi et al. 2018) of Fig. 6;
 - :func:`add_bench_parser` — the ``vdae bench`` command line.
 
-Names are imported lazily, so ``from vdae.bench import add_bench_parser`` stays cheap.
+Names are imported lazily, so ``from experiments import add_bench_parser`` stays cheap.
 """
 
 from __future__ import annotations

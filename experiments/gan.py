@@ -1,6 +1,6 @@
 """A standard (non-saturating) GAN whose discriminator gives logits — the GAN of Fig. 6.
 
-Discriminator rejection sampling (:mod:`vdae.bench.drs`) needs D(x) = σ(D̃(x)) trained with the
+Discriminator rejection sampling (:mod:`experiments.drs`) needs D(x) = σ(D̃(x)) trained with the
 cross-entropy, so that at the optimum D̃(x) = log p_data(x) / p_g(x). The WGAN-GP critic of
 :class:`vdae.models.WGANGP` is not such a logit, hence this model.
 """
@@ -13,14 +13,14 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .._torch import batched_apply, resolve_device, to_tensor
-from .._validation import (
-    BOOL, HIDDEN, RANDOM_STATE, Interval, Options, check_array, check_random_state,
+from vdae._torch import batched_apply, resolve_device, to_tensor
+from vdae._validation import (
+    ACTIVATION, DEVICE, BOOL, HIDDEN, RANDOM_STATE, Interval, Options, check_array, check_random_state,
     torch_generator,
 )
-from ..models.base import GenerativeModel, load_module_state, module_state
-from ..nn import Decoder, make_mlp
-from ..training import cosine_lr, make_adam, seeded, train_steps
+from vdae.models.base import GenerativeModel, load_module_state, module_state
+from vdae.nn import Decoder, make_mlp
+from vdae.engine.loop import cosine_lr, make_adam, seeded, train_steps
 
 __all__ = ["StandardGAN"]
 
@@ -66,11 +66,11 @@ class StandardGAN(GenerativeModel):
         "n_components": [Interval(int, 1, None)],
         "generator_hidden": [HIDDEN],
         "discriminator_hidden": [HIDDEN],
-        "activation": [Options(("relu", "silu", "tanh", "leaky_relu"))],
+        "activation": [ACTIVATION],
         "n_steps": [Interval(int, 1, None)],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
-        "device": [Options(("auto", "cpu", "cuda"))],
+        "device": [DEVICE],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
     }

@@ -10,27 +10,29 @@ from typing import Literal, Sequence
 import numpy as np
 import torch
 
-from .._torch import RowSource, batched_apply, column_stats, resolve_device, to_tensor
-from .._validation import (
-    BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
+from ..._torch import RowSource, batched_apply, column_stats, resolve_device, to_tensor
+from ..._validation import (
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
     check_finite_output, check_n_samples, check_random_state, torch_generator,
 )
-from ..checkpoint import (
+from ...engine.checkpoint import (
     Checkpointer, generator_state, load_checkpoint, load_optimizer_state, numpy_rng_from_state,
     numpy_rng_state, optimizer_state, save_checkpoint, set_generator_state,
 )
-from ..distributed import broadcast_arrays, broadcast_json, world
-from ..exceptions import ModelFileError
-from ..io import data_fingerprint
-from ..losses import gaussian_kl_from_target_inverse, gaussian_nll, target_inverse_factors
-from ..neighborhoods import local_covariance_factors, nearest_among, nearest_in_pool
-from ..nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
-from ..prior import DiffusionMap, SpectralNet
-from ..prior.nystrom import NystromEncoder
-from ..metropolis import LatentDensity, metropolis_walk
-from ..sampling import latent_step, random_walk, shift, stratified_seed_rows
-from ..training import cosine_lr, make_adam, seeded, train_steps
-from .base import GenerativeModel, load_module_state, module_state
+from ...engine.distributed import broadcast_arrays, broadcast_json, world
+from ...exceptions import ModelFileError
+from ...io import data_fingerprint
+from .objective import gaussian_kl_from_target_inverse, target_inverse_factors
+from ...nn.likelihood import gaussian_nll
+from .objective import local_covariance_factors
+from .targets import nearest_among, nearest_in_pool
+from ...nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp
+from ...prior import DiffusionMap, SpectralNet
+from ...graph.nystrom import NystromEncoder
+from .metropolis import LatentDensity, metropolis_walk
+from .random_walk import latent_step, random_walk, shift, stratified_seed_rows
+from ...engine.loop import cosine_lr, make_adam, seeded, train_steps
+from ..base import GenerativeModel, load_module_state, module_state
 
 __all__ = ["VDAE"]
 
@@ -50,7 +52,6 @@ class _LocalStep(torch.nn.Module):
 
 #: Largest training set whose every point is searched for x' with neighbor_pool="auto".
 POOL_DATA_MAX = 50_000
-_DEVICES = ("auto", "cpu", "cuda") + tuple(f"cuda:{i}" for i in range(16))
 
 
 class VDAE(GenerativeModel):
@@ -58,7 +59,7 @@ class VDAE(GenerativeModel):
 
     Fitting (paper Algorithm 1): a frozen encoder ψ_ω (SpectralNet, or the exact diffusion map
     with Nyström extension) embeds the data; Σ*(x) is the local covariance of the neighbours'
-    embeddings (:func:`vdae.neighborhoods.local_covariance_factors`); the covariance network
+    embeddings (:func:`vdae.models.vdae.objective.local_covariance_factors`); the covariance network
     C_φ and the decoder ψ_θ⁻¹ are trained by minimising the negative local evidence lower bound
 
     .. math::
@@ -150,7 +151,7 @@ class VDAE(GenerativeModel):
     In a torch.distributed process group (e.g. launched by ``torchrun``), rank 0 fits the prior
     and broadcasts it; C_φ and ψ_θ⁻¹ train under DistributedDataParallel, each rank drawing
     ⌈batch_size / world size⌉ points per step, so ``batch_size`` stays the global batch.
-    ``history_`` holds each rank's own minibatch losses. See :mod:`vdae.distributed`.
+    ``history_`` holds each rank's own minibatch losses. See :mod:`vdae.engine.distributed`.
 
     Examples
     --------
@@ -178,14 +179,14 @@ class VDAE(GenerativeModel):
         "decoder_hidden": [HIDDEN],
         "covariance_hidden": [HIDDEN],
         "encoder_hidden": [HIDDEN],
-        "activation": [Options(("relu", "silu", "tanh", "leaky_relu"))],
+        "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "encoder_epochs": [Interval(int, 1, None), NONE],
         "input_noise": [Interval(float, 0, 100)],
         "batch_size": [Interval(int, 2, None)],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "n_seeds": [Interval(int, 1, None)],
-        "device": [Options(_DEVICES)],
+        "device": [DEVICE],
         "random_state": [RANDOM_STATE],
         "verbose": [Interval(int, 0, None), BOOL],
     }
@@ -520,7 +521,7 @@ class VDAE(GenerativeModel):
         """The Metropolis walk's target (cached per fitted model): the mixture over up to
         20 000 seeds x_i of N(ψ(x_i), K_i), K_i = C_φ(x_i) · m / tr C_φ(x_i) with m the median
         trace: each kernel has the local step's shape and the typical step's size (see
-        :mod:`vdae.metropolis`)."""
+        :mod:`vdae.models.vdae.metropolis`)."""
         cache = getattr(self, "_density_cache", None)
         if cache is not None and cache[0] is self.covariance_:
             return cache[1]
@@ -562,7 +563,7 @@ class VDAE(GenerativeModel):
             trained on steps of scale 1, so s ≫ 1 leaves the region it knows.
         chain : {"paper", "metropolis"}, default="paper"
             "paper": Algorithm 2, re-encoding every decoded point. "metropolis" (beyond the
-            paper, :mod:`vdae.metropolis`): the same proposals, made and accepted or rejected in
+            paper, :mod:`vdae.models.vdae.metropolis`): the same proposals, made and accepted or rejected in
             diffusion coordinates with a mixture of Gaussians at the training points'
             embeddings, shaped like the local steps, as the target, and decoded only for output;
             its stationary law does not drift with the number of steps (the default of
@@ -650,6 +651,22 @@ class VDAE(GenerativeModel):
         X0 = to_tensor(np.repeat(x, n_samples, axis=0), self.device_)
         with torch.no_grad():
             return check_finite_output(self._stepper(step_scale)(X0, gen).cpu().numpy(), "x")
+
+    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """ψ of seeds drawn from ``seeds_`` (the VDAE's latent law is the data's embedding).
+
+        Without replacement while ``n_samples`` ≤ the number of seeds, with replacement above.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+        """
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        rng = check_random_state(random_state)
+        n = len(self.seeds_)
+        rows = rng.choice(n, n_samples, replace=n_samples > n)
+        return self.transform(self.seeds_[np.sort(rows)])
 
     # ------------------------------------------------------------- persistence
     def _encoder_state(self) -> tuple[dict, dict]:
