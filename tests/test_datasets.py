@@ -34,7 +34,7 @@ from vdae.datasets import (
     render_turntable,
 )
 from vdae.datasets._readers import read_idx, read_ply
-from vdae.datasets.render import turntable_background
+from vdae.datasets.render import render_turntable_with_masks, turntable_background
 
 TWO_PI = 2 * np.pi
 
@@ -451,7 +451,7 @@ def test_bulldog_standin():
     assert np.abs(frames[100] - frames[0]).mean() > 5 * steps.mean()  # half a turn is far
     # frame 0 equals the frame at 360°, and rendering is deterministic
     V, F = load_bunny_mesh()
-    ends, masks = render_turntable(V, F, [0.0, TWO_PI], return_masks=True)
+    ends, masks = render_turntable_with_masks(V, F, [0.0, TWO_PI])
     np.testing.assert_allclose(ends[0], ends[1], atol=1e-4)
     np.testing.assert_allclose(ends[0], frames[0], atol=1e-6)
     assert 0.08 < masks[0].mean() < 0.5

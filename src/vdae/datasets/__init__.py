@@ -11,74 +11,16 @@ clearly labelled stand-in with the same structure (a turning figurine before a f
 background, 200 frames of 100 x 80 x 3).
 """
 
+from . import manifolds, real, synthetic
 from ._dataset import Dataset
 from ._paths import data_dir
 from ._registry import available_datasets, get_manifold, load_dataset
-from .manifolds import (
-    Circle,
-    CircleUnion,
-    FlatTorus,
-    Loop,
-    Manifold,
-    RolledSheet,
-    Sphere,
-    Strip,
-    Torus,
-)
-from .real import (
-    load_bulldog_standin,
-    load_bunny,
-    load_bunny_mesh,
-    load_coil20,
-    load_frey,
-    load_mnist,
-)
+from .manifolds import *  # noqa: F403 (the names of manifolds.__all__)
+from .real import *  # noqa: F403 (the names of real.__all__)
 from .render import render_turntable
-from .synthetic import (
-    gaussian_grid_centres,
-    grid_mode_assignment,
-    make_circle,
-    make_clusters,
-    make_embedded_manifold,
-    make_flat_torus,
-    make_gaussian_grid,
-    make_loop,
-    make_sphere,
-    make_strip,
-    make_torus,
-)
+from .synthetic import *  # noqa: F403 (the names of synthetic.__all__)
 
 __all__ = [
-    "Dataset",
-    "data_dir",
-    "available_datasets",
-    "load_dataset",
-    "get_manifold",
-    "Manifold",
-    "Circle",
-    "Loop",
-    "Sphere",
-    "Torus",
-    "FlatTorus",
-    "Strip",
-    "RolledSheet",
-    "CircleUnion",
-    "make_circle",
-    "make_loop",
-    "make_sphere",
-    "make_torus",
-    "make_flat_torus",
-    "make_strip",
-    "make_embedded_manifold",
-    "make_gaussian_grid",
-    "make_clusters",
-    "gaussian_grid_centres",
-    "grid_mode_assignment",
-    "load_bunny",
-    "load_bunny_mesh",
-    "load_frey",
-    "load_mnist",
-    "load_coil20",
-    "load_bulldog_standin",
-    "render_turntable",
+    "Dataset", "data_dir", "available_datasets", "load_dataset", "get_manifold",
+    *manifolds.__all__, *synthetic.__all__, *real.__all__, "render_turntable",
 ]

@@ -22,7 +22,8 @@ import numpy as np
 
 from ._checks import check_int, check_real
 
-__all__ = ["turntable_background", "vertex_normals", "rasterize", "render_turntable"]
+__all__ = ["turntable_background", "vertex_normals", "rasterize", "render_turntable",
+           "render_turntable_with_masks"]
 
 _LIGHT = np.array([-0.45, 0.75, 0.50])  # world-space direction towards the light (camera at +z)
 _AMBIENT, _DIFFUSE = 0.28, 0.78
@@ -184,9 +185,30 @@ def render_turntable(
     width: int = 80,
     elevation: float = 12.0,
     supersample: int = 2,
-    return_masks: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+) -> np.ndarray:
     """Render a mesh turning on a turntable, one frame per angle.
+
+    The frames of :func:`render_turntable_with_masks` (same parameters, same pixels).
+
+    Returns
+    -------
+    ndarray of shape (n_frames, height, width, 3), float32 in [0, 1]
+    """
+    return render_turntable_with_masks(vertices, faces, angles, height=height, width=width,
+                                       elevation=elevation, supersample=supersample)[0]
+
+
+def render_turntable_with_masks(
+    vertices: Any,
+    faces: Any,
+    angles: Any,
+    *,
+    height: int = 100,
+    width: int = 80,
+    elevation: float = 12.0,
+    supersample: int = 2,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Render a mesh turning on a turntable, one frame per angle, with the object's coverage.
 
     The mesh is centred on its vertical (y) axis through the centre of its x-z bounding box,
     stands on the turntable at its lowest point, and is scaled so that every turn fits the
@@ -209,14 +231,12 @@ def render_turntable(
         Camera elevation in degrees.
     supersample : int, default=2
         Samples per pixel along each axis (anti-aliasing); 1 disables it.
-    return_masks : bool, default=False
-        Also return the fraction of each pixel covered by the object.
 
     Returns
     -------
     frames : ndarray of shape (n_frames, height, width, 3), float32 in [0, 1]
     masks : ndarray of shape (n_frames, height, width), float32 in [0, 1]
-        Only if ``return_masks``.
+        The fraction of each pixel covered by the object.
     """
     V = np.asarray(vertices, dtype=np.float64)
     F = np.asarray(faces, dtype=np.int64)
@@ -284,4 +304,4 @@ def render_turntable(
         cov = sum(hit[di::s, dj::s] for di in range(s) for dj in range(s)) / (s * s)
         frames[i] = np.clip(obj + bg * (1.0 - cov)[..., None], 0.0, 1.0)
         masks[i] = cov
-    return (frames, masks) if return_masks else frames
+    return frames, masks
