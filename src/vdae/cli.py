@@ -1,7 +1,8 @@
 """Command line: ``vdae fit | sample | walk | burst | embed | plot | demo``.
 
 Every subcommand has ``--help``; the exit code is 0 on success, 2 on bad input (with a one-line
-message on stderr), 1 on any other failure.
+message on stderr), 1 on any other failure. The paper's Table 1 and figures are experiments,
+not part of the installed library: ``python -m experiments table1 | figures`` from a checkout.
 """
 
 from __future__ import annotations
@@ -251,9 +252,6 @@ def _add_chain_option(parser: argparse.ArgumentParser, default: str) -> None:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="vdae", description="Variational diffusion autoencoders.")
     sub = p.add_subparsers(dest="command", required=True)
-    from experiments.cli import add_bench_parser
-
-    add_bench_parser(sub)
 
     def add(name, fn, help_):
         s = sub.add_parser(name, help=help_, description=help_)
