@@ -327,17 +327,14 @@ def _subsample_rows(X: np.ndarray, n: int | None, rng: np.random.Generator) -> n
 
 
 # ------------------------------------------------------------------ sampling and latents
-def draw_samples(model, method: str, n: int, seed: int, n_steps: int = 10,
-                 **options: Any) -> np.ndarray:
-    """``n`` generated points: the VDAE by ``n_steps`` walk steps from data seeds, the
-    baselines by decoding prior draws; ``options`` go to ``sample`` (e.g. ``chain``).
+def draw_samples(model, n: int, seed: int, **options: Any) -> np.ndarray:
+    """``n`` generated points by the model's own ``sample``; ``options`` are the cell's declared
+    sampling keywords (:data:`SAMPLING`; the VDAE's walk takes its default 10 steps).
 
     Returns
     -------
     ndarray of shape (n, n_features)
     """
-    if method == "vdae":
-        return model.sample(n, n_steps=n_steps, random_state=seed, **options)
     return model.sample(n, random_state=seed, **options)
 
 

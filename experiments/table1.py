@@ -188,7 +188,7 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     from vdae.metrics import median_bilipschitz, mmd2, mmd2_multiscale
 
     t0 = time.perf_counter()
-    S = registry.draw_samples(model, method, n_generated, seed, **(sampling or {}))
+    S = registry.draw_samples(model, n_generated, seed, **(sampling or {}))
     t1 = time.perf_counter()
     # gw and gw_best (1000 vs 1000, 3 repeats), precision, recall
     out = evaluate_samples(S, X_eval, seed=seed, gw_starts=GW_STARTS)
@@ -211,9 +211,7 @@ def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.
     fit_s = time.perf_counter() - t0
     metrics = evaluate_model(model, method, X_eval, n_generated=n_generated, seed=seed,
                              sampling=sampling)
-    extra = {"latent_dim": int(model.n_components_)}
-    if method == "beta_vae":
-        extra["beta"] = float(model.beta_)
+    extra = model.fit_report()  # latent_dim, and what fit chose (the β-VAE's β)
     return {**metrics, **extra, "fit_seconds": fit_s,
             "seconds": fit_s + metrics["sample_seconds"]}
 

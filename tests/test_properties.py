@@ -808,3 +808,10 @@ def test_regression_a_missing_cuda_device_is_refused_by_name():
     X = ds.make_circle(40, random_state=1).X
     est = tiny_estimator("BetaVAE", device=f"cuda:{torch.cuda.device_count()}")
     assert attempt(lambda: est.fit(X), "device") is None
+
+
+def test_the_activation_constraint_names_exactly_the_networks_activations():
+    from vdae._validation import ACTIVATION_NAMES
+    from vdae.nn.mlp import ACTIVATIONS
+
+    assert tuple(ACTIVATIONS) == ACTIVATION_NAMES

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._torch import batched_apply, resolve_device, to_tensor
+from .._torch import batched_apply, in_chunks, resolve_device, to_tensor
 from .._validation import (
     ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
     check_array, check_finite_output, check_random_state, check_span, torch_generator,
@@ -192,10 +192,7 @@ class VariationalAutoencoderBase(GenerativeModel):
         self._check_fitted()
         n_samples = self._check_count(n_samples)
         gen = self._sampling_generator(random_state)
-        with torch.no_grad():
-            out = [self.decoder_(self._prior_sample(min(65536, n_samples - s), gen)).cpu().numpy()
-                   for s in range(0, n_samples, 65536)]
-        return np.concatenate(out)
+        return in_chunks(lambda a, b: self.decoder_(self._prior_sample(b - a, gen)), n_samples)
 
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
         """Draws from the prior p(z), shape (n_samples, n_components_), float32 (see

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._torch import batched_apply, resolve_device, to_tensor
+from .._torch import batched_apply, in_chunks, resolve_device, to_tensor
 from .._validation import (
     ACTIVATION, DEVICE, BOOL, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
     check_finite_output, check_random_state, check_span, torch_generator,
@@ -314,11 +314,8 @@ class WGANGP(GenerativeModel):
         self._check_fitted()
         n_samples = self._check_count(n_samples)
         gen = self._sampling_generator(random_state)
-        with torch.no_grad():
-            out = [self.generator_(torch.randn(min(65536, n_samples - s), self.n_components_,
-                                               generator=gen, device=self.device_)).cpu().numpy()
-                   for s in range(0, n_samples, 65536)]
-        return np.concatenate(out)
+        return in_chunks(lambda a, b: self.generator_(torch.randn(
+            b - a, self.n_components_, generator=gen, device=self.device_)), n_samples)
 
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
         """Draws from the generator's prior N(0, I), shape (n_samples, n_components_), float32
