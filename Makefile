@@ -22,16 +22,16 @@ test-all: $(STAMP)
 	$(PY) -m pytest -q -m ''
 
 bench-prior: $(STAMP)
-	$(PY) benchmarks/prior.py
+	$(PY) experiments/benchmarks/prior.py
 
 bench-vdae: $(STAMP)
-	$(PY) benchmarks/vdae_quality.py
+	$(PY) experiments/benchmarks/vdae_quality.py
 
-# Peers live in their own environments (see benchmarks/scale.py); absent ones are left out.
+# Peers live in their own environments (see experiments/benchmarks/scale.py); absent ones are left out.
 PEER_DATAFOLD ?= ../peer-datafold/bin/python
 PEER_UMAP ?= ../peer-umap/bin/python
 bench-scale: $(STAMP)
-	$(PY) benchmarks/scale.py $(if $(wildcard $(PEER_DATAFOLD)),--datafold-python $(PEER_DATAFOLD)) \
+	$(PY) experiments/benchmarks/scale.py $(if $(wildcard $(PEER_DATAFOLD)),--datafold-python $(PEER_DATAFOLD)) \
 		$(if $(wildcard $(PEER_UMAP)),--umap-python $(PEER_UMAP))
 
 clean:
