@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-import vdae.models.vdae.model as vdae_module
+import vdae.models.vdae.training as vdae_module  # where the training step lives
 from vdae import VDAE
 from vdae.engine.checkpoint import load_checkpoint
 from vdae.datasets import make_circle

@@ -20,6 +20,7 @@ from vdae.metrics import (
     coverage,
     gromov_wasserstein,
     gromov_wasserstein_runs,
+    gromov_wasserstein_starts,
     local_bilipschitz,
     manifold_distance,
     median_bilipschitz,
@@ -134,6 +135,11 @@ def test_gw_more_starts_never_raise_the_value_and_escape_a_local_optimum():
         many = gromov_wasserstein(X, Y, n_init=8, random_state=0)
         runs = gromov_wasserstein_runs(X, Y, n_init=8, random_state=0, n_jobs=1)
         assert many <= one and many == pytest.approx(runs.mean())
+        starts = gromov_wasserstein_starts(X, Y, n_init=8, random_state=0, n_jobs=1)
+        assert starts.shape == (3, 8)
+        np.testing.assert_array_equal(starts.min(axis=1), runs)
+        # column 0 is POT's start: the default single-start value, same subsamples
+        assert starts[:, 0].mean() == pytest.approx(one)
         values.append((one, many))
     # seed 1: POT's product start ends at 11.95, a random matching's start at 7.94
     assert values[1][0] > 11 and values[1][1] < 0.7 * values[1][0]

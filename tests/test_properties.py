@@ -492,7 +492,8 @@ def test_sample_metrics_give_finite_values_or_name_the_argument(profile):
     @profile
     @given(which=st.sampled_from(["mmd2", "mmd2_multiscale", "precision_recall", "coverage",
                                   "local_bilipschitz", "median_bilipschitz",
-                                  "gromov_wasserstein", "gromov_wasserstein_runs"]),
+                                  "gromov_wasserstein", "gromov_wasserstein_runs",
+                                  "gromov_wasserstein_starts"]),
            X=st.one_of(tables(**SMALL), any_input(**SMALL)),
            Y=st.one_of(tables(**SMALL), any_input(**SMALL)),
            k=COUNTS, seed=SEEDS, flag=st.sampled_from([True, False, 0, "yes", None]),

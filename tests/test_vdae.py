@@ -61,7 +61,10 @@ def test_walks_do_not_degrade_with_steps(fitted):
 def test_metropolis_chain_stays_on_the_manifold_and_does_not_drift(fitted, tmp_path):
     name, data, fresh, model = fitted
     S10 = model.sample(1500, n_steps=10, random_state=3, chain="metropolis")
-    assert 0.05 < model.acceptance_rate_ < 1
+    walk, rate = model.metropolis_walk(fresh.X[:300], 10, random_state=3)
+    assert 0.05 < rate < 1
+    np.testing.assert_array_equal(walk, model.random_walk(fresh.X[:300], 10, random_state=3,
+                                                          chain="metropolis"))
     S100 = model.sample(1500, n_steps=100, random_state=3, chain="metropolis")
     for S in (S10, S100):
         d = data.manifold.distance(S) / data.manifold.diameter

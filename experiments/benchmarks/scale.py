@@ -180,7 +180,7 @@ def throughput() -> None:
     from vdae.datasets import make_torus
     from vdae.models.vdae.objective import gaussian_kl_same_mean
     from vdae.nn.likelihood import gaussian_nll
-    from vdae.models.vdae.model import _LocalStep
+    from vdae.nn.local_step import LocalStep
     from vdae.models.vdae.targets import nearest_in_pool
     from vdae.nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp, rayleigh_quotient_loss
 
@@ -209,7 +209,7 @@ def throughput() -> None:
     print(f"\nfp32 matmul peak (4096³): {peak:.0f} GFLOP/s")
     m, D, B = Xm.shape[1], 10, 256
     dec, cov = Decoder(D, m, (256, 256, 256)), CovarianceNet(D, (128, 128))
-    local = _LocalStep(dec, cov)
+    local = LocalStep(dec, cov)
     Z = torch.randn(10_000, D)
     Lp = torch.linalg.cholesky(torch.eye(D).expand(10_000, D, D).contiguous())
     Xt = torch.as_tensor(Xm)

@@ -37,10 +37,10 @@ def evaluate_samples(samples: np.ndarray, fresh: np.ndarray, manifold=None, *, s
     asked, and, given the true manifold, ``dist_median`` and ``dist_p95`` (distance to the
     manifold / its diameter).
     """
-    from .metrics import gromov_wasserstein_runs, manifold_distance, precision_recall
+    from .metrics import gromov_wasserstein_starts, manifold_distance, precision_recall
 
-    starts = gromov_wasserstein_runs(samples, fresh, n_samples=1000, n_init=gw_starts,
-                                     random_state=seed, return_starts=True)
+    starts = gromov_wasserstein_starts(samples, fresh, n_samples=1000, n_init=gw_starts,
+                                       random_state=seed)
     out = {"gw": float(starts[:, 0].mean())}
     if gw_starts > 1:
         out["gw_best"] = float(starts.min(axis=1).mean())

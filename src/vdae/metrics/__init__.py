@@ -11,7 +11,7 @@
 
 from ._bilipschitz import local_bilipschitz, median_bilipschitz
 from ._classifier import DigitClassifier, train_digit_classifier
-from ._gromov import gromov_wasserstein, gromov_wasserstein_runs
+from ._gromov import gromov_wasserstein, gromov_wasserstein_runs, gromov_wasserstein_starts
 from ._manifold import ManifoldDistance, manifold_distance, parameter_uniformity
 from ._mmd import mmd2, mmd2_multiscale
 from ._precision_recall import PrecisionRecall, coverage, precision_recall
@@ -20,6 +20,7 @@ from ._retention import class_retention
 __all__ = [
     "gromov_wasserstein",
     "gromov_wasserstein_runs",
+    "gromov_wasserstein_starts",
     "local_bilipschitz",
     "median_bilipschitz",
     "mmd2",

@@ -20,7 +20,10 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import TransformerTags
 from sklearn.utils.metaestimators import available_if
 
-from .._validation import check_array, check_is_fitted, check_random_state, validate_params
+from .._torch import resolve_device
+from .._validation import (
+    FLOAT32_SPAN, check_array, check_is_fitted, check_random_state, check_span, validate_params,
+)
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
 
@@ -76,6 +79,17 @@ class GenerativeModel(BaseEstimator):
 
     def _validate_params(self) -> None:
         validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
+
+    def _start_fit(self, X, min_samples: int = 2) -> tuple[np.ndarray, np.random.Generator]:
+        """The common start of ``fit``: validate the parameters and ``X`` (finite, 2-D, at least
+        ``min_samples`` rows, a span float32 can resolve), set ``device_``, and return the
+        checked ``X`` (float32, shape (n_samples, n_features)) with the fit's random stream."""
+        self._validate_params()
+        X = check_array(X, "X", min_samples=min_samples)
+        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
+        rng = check_random_state(self.random_state)
+        self.device_ = resolve_device(self.device)
+        return X, rng
 
     def _check_fitted(self) -> None:
         check_is_fitted(self, self._fitted_attribute)

@@ -16,8 +16,8 @@ import torch
 
 from .._torch import batched_apply, in_chunks, resolve_device, to_tensor
 from .._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
-    check_array, check_finite_output, check_random_state, check_span, torch_generator,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
+    check_array, check_finite_output, check_random_state, torch_generator,
 )
 from .distributions import DiagonalNormal
 from ..exceptions import TrainingDivergedError
@@ -365,11 +365,7 @@ class BetaVAE(VariationalAutoencoderBase):
         -------
         self
         """
-        self._validate_params()
-        X = check_array(X, "X", min_samples=2)
-        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
-        rng = check_random_state(self.random_state)
-        self.device_ = resolve_device(self.device)
+        X, rng = self._start_fit(X)
         if self.beta is None:
             self.beta_, self.cv_scores_ = self._select_beta(X, rng)
         else:

@@ -8,10 +8,8 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._torch import resolve_device
 from .._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
-    check_array, check_random_state, check_span,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
 )
 from .distributions import VonMisesFisher, sample_uniform_sphere
 from .beta_vae import VariationalAutoencoderBase
@@ -148,11 +146,7 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         -------
         self
         """
-        self._validate_params()
-        X = check_array(X, "X", min_samples=2)
-        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
-        rng = check_random_state(self.random_state)
-        self.device_ = resolve_device(self.device)
+        X, rng = self._start_fit(X)
         self._fit_weights(X, 1.0, rng)
         return self
 

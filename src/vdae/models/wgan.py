@@ -11,8 +11,8 @@ import torch
 
 from .._torch import batched_apply, in_chunks, resolve_device, to_tensor
 from .._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SPAN, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
-    check_finite_output, check_random_state, check_span, torch_generator,
+    ACTIVATION, DEVICE, BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
+    check_finite_output, check_random_state, torch_generator,
 )
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
@@ -197,11 +197,7 @@ class WGANGP(GenerativeModel):
         -------
         self
         """
-        self._validate_params()
-        X = check_array(X, "X", min_samples=2)
-        check_span(X, span=FLOAT32_SPAN, allow_identical=True)
-        rng = check_random_state(self.random_state)
-        self.device_ = resolve_device(self.device)
+        X, rng = self._start_fit(X)
         self._build(X, int(rng.integers(0, 2**31 - 1)))
         self.history_ = self._train(X, torch_generator(rng, self.device_))
         return self

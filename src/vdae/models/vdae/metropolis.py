@@ -49,9 +49,9 @@ from typing import Callable
 
 import torch
 
-from .random_walk import shift
+from ...nn.local_step import shift
 
-__all__ = ["LatentDensity", "metropolis_walk"]
+__all__ = ["step_shaped_density", "LatentDensity", "metropolis_walk"]
 
 _ROW_CHUNK = 2048  # chains per kernel block: 2048 × 20 000 reference points ≈ 160 MB
 
@@ -189,3 +189,28 @@ def metropolis_walk(
         states.append(z)
     acceptance = accepted / (n_steps * z0.shape[0]) if n_steps else float("nan")
     return states, acceptance
+
+
+@torch.no_grad()
+def step_shaped_density(Z: torch.Tensor, labels: torch.Tensor,
+                        cov_factor: Callable[[torch.Tensor], torch.Tensor]) -> LatentDensity:
+    """The Metropolis walk's target: kernels N(Z_i, K_i) with K_i = C(Z_i) · t / tr C(Z_i), t the
+    median trace, so each kernel has the local step's shape and the typical step's size.
+
+    Parameters
+    ----------
+    Z : tensor of shape (r, D)
+        Embeddings of training points (the model's seeds), diffusion-coordinate units.
+    labels : tensor of shape (r,), int64
+        Their graph components.
+    cov_factor : callable
+        z (b, D) → lower Cholesky factor of C_φ(z), (b, D, D).
+
+    Returns
+    -------
+    LatentDensity
+    """
+    factors = torch.cat([cov_factor(c) for c in Z.split(4096)])
+    trace = factors.square().sum((1, 2))
+    factors = factors * (trace.median() / trace).sqrt()[:, None, None]
+    return LatentDensity(Z, labels, factors)

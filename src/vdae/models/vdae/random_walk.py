@@ -7,7 +7,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["random_walk", "latent_step", "shift", "stratified_seed_rows"]
+from ...nn.local_step import shift
+
+__all__ = ["random_walk", "latent_step", "stratified_seed_rows"]
 
 
 def latent_step(z: torch.Tensor, L: torch.Tensor, gen: torch.Generator) -> torch.Tensor:
@@ -24,11 +26,6 @@ def latent_step(z: torch.Tensor, L: torch.Tensor, gen: torch.Generator) -> torch
     """
     eps = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
     return shift(z, L, eps)
-
-
-def shift(z: torch.Tensor, L: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """z + L ε for batches: z, ε of shape (b, D), L of shape (b, D, D)."""
-    return z + torch.einsum("bij,bj->bi", L, eps)
 
 
 @torch.no_grad()

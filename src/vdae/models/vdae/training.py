@@ -1,0 +1,178 @@
+"""Fitting a VDAE, stage by stage: the prior ψ (paper Sect. 3), the scales, and Algorithm 1.
+
+:class:`vdae.VDAE.fit` calls these in order; each takes the estimator (for its hyperparameters
+and fitted modules) and the fit's :class:`~.checkpoints.TrainState`, so nothing about a fit in
+progress is stored on the estimator.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+
+from ..._torch import RowSource, column_stats, to_tensor
+from ...engine.checkpoint import Checkpointer, load_optimizer_state, numpy_rng_from_state, \
+    numpy_rng_state, set_generator_state
+from ...engine.distributed import broadcast_arrays, broadcast_json, world
+from ...engine.loop import cosine_lr, make_adam, train_steps
+from ...nn.likelihood import gaussian_nll
+from ...nn.local_step import LocalStep
+from ...prior import DiffusionMap, SpectralNet
+from .checkpoints import TrainState, encoder_state, restore_encoder
+from .objective import gaussian_kl_from_target_inverse, target_inverse_factors
+from .targets import nearest_among, nearest_in_pool
+
+__all__ = ["POOL_DATA_MAX", "fit_encoder", "fit_encoder_distributed", "set_scales",
+           "train_local_elbo"]
+
+#: Largest training set whose every point is searched for x' with neighbor_pool="auto".
+POOL_DATA_MAX = 50_000
+
+
+def fit_encoder(model, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Fit the prior ψ (exact map + Nyström, or SpectralNet) and set ``model.encoder_``.
+
+    Returns
+    -------
+    Z : ndarray of shape (n_samples, D), float32
+        ψ(X).
+    labels : ndarray of shape (n_samples,), int
+        Connected component of each point in the affinity graph.
+    """
+    common = dict(n_neighbors=model.n_neighbors, alpha=model.diffusion_alpha,
+                  diffusion_time=model.diffusion_time, bandwidth=model.bandwidth,
+                  random_state=seed)
+    if model.prior == "exact":
+        dm = DiffusionMap(model.n_components, **common).fit(X)
+        model.encoder_, model.eigenvalues_ = dm.nystrom_encoder_, dm.eigenvalues_
+        return dm.embedding_, dm.graph_labels_
+    sn = SpectralNet(model.n_components, hidden=model.encoder_hidden, activation=model.activation,
+                     epochs=model.encoder_epochs, input_noise=model.input_noise,
+                     device=str(model.device_), verbose=model.verbose, **common).fit(X)
+    model.encoder_, model.eigenvalues_ = sn.module_, sn.eigenvalues_
+    return sn.transform(X), sn.graph_labels_
+
+
+def fit_encoder_distributed(model, X: np.ndarray, rng: np.random.Generator, rank: int
+                            ) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
+    """Rank 0 fits the prior; every rank receives its weights, the embedding and rank 0's
+    random state (so all ranks build identical modules and pick identical seeds).
+
+    Returns
+    -------
+    Z, labels : as :func:`fit_encoder`
+    rng : numpy Generator in rank 0's state after its fit
+    """
+    payload = meta = None
+    if rank == 0:
+        Z, labels = fit_encoder(model, X, int(rng.integers(0, 2**31 - 1)))
+        enc_arrays, enc_fitted = encoder_state(model.encoder_)
+        payload = {**enc_arrays, "prior.Z": np.asarray(Z, np.float32),
+                   "prior.labels": np.asarray(labels, np.int64),
+                   "prior.eigenvalues": np.asarray(model.eigenvalues_, np.float64)}
+        meta = {"fitted": {"n_components": int(Z.shape[1]), **enc_fitted},
+                "rng": numpy_rng_state(rng)}
+    payload, meta = broadcast_arrays(payload), broadcast_json(meta)
+    if rank != 0:
+        model.n_components_, model.n_features_in_ = meta["fitted"]["n_components"], X.shape[1]
+        model.encoder_ = restore_encoder(model, payload, meta["fitted"])
+        model.eigenvalues_ = payload["prior.eigenvalues"]
+    return payload["prior.Z"], payload["prior.labels"], numpy_rng_from_state(meta["rng"])
+
+
+def set_scales(model, X: np.ndarray, Z: np.ndarray, L_star: np.ndarray) -> None:
+    """Fill the modules' fixed buffers: data and latent standardisation, and C_φ's output
+    scale √(α · median tr Σ* / D) so that training starts at the target's size."""
+    x_mean, _, x_scale = column_stats(X)
+    x_scale = x_scale or 1.0
+    z_mean = Z.mean(axis=0, dtype=np.float64)
+    z_scale = float(np.sqrt(np.mean((Z - z_mean) ** 2))) or 1.0
+    dec, cov = model.decoder_, model.covariance_
+    for mod in (dec, cov):
+        mod.z_mean.copy_(torch.as_tensor(z_mean, dtype=torch.float32))
+        mod.z_scale.fill_(z_scale)
+    dec.x_mean.copy_(torch.as_tensor(x_mean, dtype=torch.float32))
+    dec.x_scale.fill_(x_scale)
+    tr = np.einsum("nij,nij->n", L_star.astype(np.float64), L_star)
+    cov.scale.fill_(math.sqrt(model.alpha * float(np.median(tr)) / Z.shape[1]))
+    dec.to(model.device_), cov.to(model.device_)
+
+
+def neighbor_pool(model, n: int) -> str:
+    """Where x' is searched: "data", "batch" or "neighbors" (``neighbor_pool="auto"``:
+    every training point up to :data:`POOL_DATA_MAX` points, the Σ* neighbours above)."""
+    if model.neighbor_pool == "auto":
+        return "data" if n <= POOL_DATA_MAX else "neighbors"
+    return model.neighbor_pool
+
+
+def train_local_elbo(model, X: np.ndarray, L_star: np.ndarray, neighbors: np.ndarray,
+                     state: TrainState, saver: Checkpointer | None = None) -> list[float]:
+    """Train C_φ and ψ_θ⁻¹ by the negative local ELBO (Eqs. 5–7, Algorithm 1).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    L_star : ndarray of shape (n_samples, D, D)
+        Cholesky factors of Σ*(x) (before α).
+    neighbors : ndarray of shape (n_samples, k)
+        The Σ* neighbourhoods (the x' pool when ``neighbor_pool="neighbors"``).
+    state : TrainState
+        Streams and embedding; ``state.optimizer`` is set here.
+    saver : Checkpointer or None
+
+    Returns
+    -------
+    list of float: the loss per epoch.
+    """
+    dev, B, n = model.device_, min(model.batch_size, X.shape[0] - 1), X.shape[0]
+    dec, cov, gen = model.decoder_, model.covariance_, state.gen
+    local = LocalStep(dec, cov)
+    rank, size = world()
+    if size > 1:  # each rank its share of the global batch; gradients averaged
+        B = max(1, math.ceil(B / size))
+        local = torch.nn.parallel.DistributedDataParallel(local, forward_sync_buffers=False)
+    source = RowSource(X, dev)
+    pool = neighbor_pool(model, n)
+    nbr = torch.as_tensor(neighbors, device=dev) if pool == "neighbors" else None
+    Zt = to_tensor(state.Z, dev)
+    Lp_inv, logdet_p = target_inverse_factors(to_tensor(L_star, dev) * math.sqrt(model.alpha))
+    per_epoch = max(1, math.ceil(n / B))
+    total = model.epochs * per_epoch if model.epochs is not None else max(6000, 2 * per_epoch)
+    opt = make_adam(list(dec.parameters()) + list(cov.parameters()), model.learning_rate)
+    scheduler = cosine_lr(opt, total)
+    start, loop_state = 0, None
+    if state.progress is not None:
+        load_optimizer_state(opt, state.arrays, state.progress["optimizer"])
+        set_generator_state(gen, state.arrays["ckpt.generator"])
+        start, loop_state = int(state.progress["step"]), state.progress["loop"]
+        scheduler.last_epoch = start
+    state.optimizer = opt
+    c = float(model.likelihood_variance)
+
+    def step(i: int) -> torch.Tensor:
+        idx = torch.randint(n, (B,), generator=gen, device=dev)
+        z = Zt[idx]
+        eps = torch.randn(z.shape, generator=gen, device=dev, dtype=z.dtype)
+        Lq, z_new, x_hat = local(z, eps)
+        if pool == "batch":
+            j = idx[nearest_in_pool(z_new.detach(), z, torch.arange(B, device=dev))]
+        elif pool == "neighbors":
+            j = nearest_among(z_new.detach(), Zt, nbr[idx], idx)
+        else:
+            j = nearest_in_pool(z_new.detach(), Zt, idx)
+        target = (source.rows(j) - dec.x_mean) / dec.x_scale
+        recon = gaussian_nll(target, x_hat, c)
+        kl = gaussian_kl_from_target_inverse(Lq, Lp_inv[idx], logdet_p[idx])
+        return (recon + kl).mean()
+
+    if saver is not None and state.progress is None:
+        saver.save(0, {})  # the prior's work is never lost
+    dec.train(), cov.train()
+    history = train_steps(step, opt, total, steps_per_epoch=per_epoch, desc="VDAE",
+                          verbose=int(model.verbose), scheduler=scheduler, start_step=start,
+                          loop_state=loop_state, checkpointer=saver)
+    dec.eval(), cov.eval()
+    return history
