@@ -46,7 +46,7 @@ def cmd_table1(args: argparse.Namespace) -> None:
     _set_threads(args.threads)
     start = time.perf_counter()
     run = run_table1(args.out, datasets=args.datasets, methods=args.methods, seeds=args.seeds,
-                     quick=args.quick, command="vdae " + shlex.join(sys.argv[1:]),
+                     quick=args.quick, command="python -m experiments " + shlex.join(sys.argv[1:]),
                      progress=not args.quiet, report_only=args.report_only,
                      jobs=args.jobs)
     for name, why in run.unavailable.items():
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Stand-alone entry point (``python -m experiments.cli bench ...``); returns the exit code."""
     import logging
 
-    parser = argparse.ArgumentParser(prog="vdae")
+    parser = argparse.ArgumentParser(prog="python -m experiments")
     add_bench_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")

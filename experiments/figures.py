@@ -56,8 +56,9 @@ class FigureContext:
         Training points of the synthetic manifolds (and 2× that for the Gaussian grid).
     n_mnist : int
         MNIST training images of the VDAE of Fig. 5.
-    vdae_params, baseline_params : dict
-        Extra constructor parameters (e.g. short training).
+    model_params : dict
+        Method name (:data:`experiments.registry.METHODS`) → extra constructor parameters
+        (e.g. short training); a method not named gets none.
     gan_steps : int
         Training steps of the standard GAN of Fig. 6 (DRS calibrates for a fifth of that).
     models : dict
@@ -72,8 +73,7 @@ class FigureContext:
     seed: int = 0
     n_points: int = 2000
     n_mnist: int = 10000
-    vdae_params: dict[str, Any] = field(default_factory=dict)
-    baseline_params: dict[str, Any] = field(default_factory=dict)
+    model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     gan_steps: int = 10000
     models: dict[str, Any] = field(default_factory=dict)
     skipped: dict[str, str] = field(default_factory=dict)
@@ -87,8 +87,9 @@ class FigureContext:
         if not quick:
             return cls(out, cache, seed=seed)
         return cls(out, cache, quick=True, seed=seed, n_points=800, n_mnist=2000,
-                   vdae_params={"epochs": 40, "encoder_epochs": 40},
-                   baseline_params={"epochs": 40}, gan_steps=3000)
+                   model_params={"vdae": {"epochs": 40, "encoder_epochs": 40},
+                                 "wgan": {"epochs": 40}, "beta_vae": {"epochs": 40},
+                                 "svae": {"epochs": 40}}, gan_steps=3000)
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -112,7 +113,7 @@ def _vdae(ctx: FigureContext, name: str, X: np.ndarray, **params):
     from vdae.models import VDAE
 
     if name not in ctx.models:
-        kw = {**ctx.vdae_params, **params}
+        kw = {**ctx.model_params.get("vdae", {}), **params}
         ctx.models[name] = VDAE(random_state=ctx.seed, verbose=0, **kw).fit(X)
     return ctx.models[name]
 
@@ -155,15 +156,6 @@ def fig2_loop_walk(ctx: FigureContext) -> list[Path]:
 
 
 # ------------------------------------------------------------------------------ Fig. 3
-def _latent_samples(model, method: str, n: int, rng) -> tuple[np.ndarray, np.ndarray]:
-    from experiments.registry import latent_pairs
-
-    if method == "vdae":
-        X = model.sample(n, n_steps=10, random_state=int(rng.integers(2**31)))
-        return model.transform(X), X
-    return latent_pairs(model, method, n, rng)
-
-
 def _thumbnail_scatter(ax, Z: np.ndarray, X: np.ndarray, shape, title: str) -> None:
     ax.scatter(Z[:, 0], Z[:, 1], s=4, c="0.3")
     span = np.ptp(Z[:, :2], axis=0).max() or 1.0
@@ -184,7 +176,7 @@ def _thumbnail_scatter(ax, Z: np.ndarray, X: np.ndarray, shape, title: str) -> N
 def fig3_bulldog(ctx: FigureContext) -> list[Path]:
     """Fig. 3: 300 generated stand-in frames at their 2-D latent positions, four models."""
     from vdae.datasets import load_dataset
-    from experiments.registry import cell_settings, make_model
+    from experiments.registry import METHOD_LABELS, cell_settings, latent_pairs, make_model
 
     data = load_dataset("bulldog_standin")
     rng = np.random.default_rng(ctx.seed)
@@ -192,11 +184,10 @@ def fig3_bulldog(ctx: FigureContext) -> list[Path]:
     fig, axes = plt.subplots(1, 4, figsize=(20, 5))
     for ax, method in zip(axes, ("vdae", "svae", "beta_vae", "wgan")):
         params = cell_settings("bulldog_standin", method, quick=ctx.quick)
-        params.update(ctx.vdae_params if method == "vdae" else ctx.baseline_params)
+        params.update(ctx.model_params.get(method, {}))
         model = make_model(method, params, ctx.seed).fit(data.X)
-        Z, X = _latent_samples(model, method, 300, rng)
-        _thumbnail_scatter(ax, Z, X, data.image_shape, {"vdae": "VDAE", "svae": "SVAE",
-                           "beta_vae": "β-VAE", "wgan": "WGAN"}[method])
+        Z, X = latent_pairs(model, 300, rng)
+        _thumbnail_scatter(ax, Z, X, data.image_shape, METHOD_LABELS[method])
     fig.suptitle("Rotating-bulldog STAND-IN (rendered bunny): 300 samples at their latent "
                  "coordinates")
     return [_save(fig, ctx, "fig3_bulldog_latent.png")]

@@ -15,10 +15,11 @@ import torch.nn.functional as F
 
 from vdae._torch import batched_apply, resolve_device, to_tensor
 from vdae._validation import (
-    ACTIVATION, DEVICE, BOOL, HIDDEN, RANDOM_STATE, Interval, Options, check_array, check_random_state,
+    ACTIVATION, DEVICE, BOOL, HIDDEN, RANDOM_STATE, Interval, check_array, check_random_state,
     torch_generator,
 )
-from vdae.models.base import GenerativeModel, load_module_state, module_state
+from vdae.models.base import GenerativeModel
+from vdae.nn.state import load_module_state, module_state
 from vdae.nn import Decoder, make_mlp
 from vdae.engine.loop import cosine_lr, make_adam, seeded, train_steps
 
@@ -142,15 +143,13 @@ class StandardGAN(GenerativeModel):
         with seeded(seed):
             self.generator_ = Decoder(D, m, self.generator_hidden, self.activation)
             self.discriminator_ = make_mlp(m, self.discriminator_hidden, 1, self.activation)
-        x_mean = X.mean(axis=0, dtype=np.float64)
-        self.generator_.x_mean.copy_(torch.as_tensor(x_mean, dtype=torch.float32))
-        self.generator_.x_scale.fill_(float(np.abs(X - x_mean).max()) or 1.0)
+        self.generator_.set_data_scale(X)
         self.generator_.to(self.device_), self.discriminator_.to(self.device_)
         self.n_components_, self.n_features_in_ = D, m
 
     def _standardize(self, X: np.ndarray) -> torch.Tensor:
         g = self.generator_
-        return (to_tensor(X, self.device_) - g.x_mean) / g.x_scale
+        return g.standardize(to_tensor(X, self.device_))
 
     def _fake(self, n: int, gen: torch.Generator) -> torch.Tensor:
         z = torch.randn(n, self.n_components_, generator=gen, device=self.device_)
@@ -201,7 +200,7 @@ class StandardGAN(GenerativeModel):
         """
         X = self._check_X(X)
         g = self.generator_
-        return batched_apply(lambda x: self.discriminator_((x - g.x_mean) / g.x_scale)[:, 0],
+        return batched_apply(lambda x: self.discriminator_(g.standardize(x))[:, 0],
                              X, self.device_)
 
     # ------------------------------------------------------------- persistence

@@ -338,24 +338,18 @@ def draw_samples(model, n: int, seed: int, **options: Any) -> np.ndarray:
     return model.sample(n, random_state=seed, **options)
 
 
-def latent_pairs(model, method: str, n: int,
-                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Latent points Z and their images f(Z) for the bi-Lipschitz measure.
-
-    VDAE: z = ψ(x) for up to ``n`` of its random-walk seeds x (training rows; its latent space
-    is the embedding of the data), f = ψ_θ⁻¹; β-VAE and WGAN: z ~ N(0, I_d); S-VAE: z uniform
-    on S^{d−1} (their priors), f = decoder / generator.
+def latent_pairs(model, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct latent points Z and their images f(Z), for the bi-Lipschitz measure and the
+    latent-space figures: Z from the model's own :meth:`latent_sample` (a VAE or GAN: its
+    prior; the VDAE: ψ of its random-walk seeds), f = ``inverse_transform``. Repeated draws
+    (the VDAE draws seeds with replacement once n exceeds them) are dropped, first kept.
 
     Returns
     -------
     Z : ndarray of shape (n', d)
-    X : ndarray of shape (n', n_features), n' = n (VDAE: min(n, number of seeds))
+    X : ndarray of shape (n', n_features), n' ≤ n (fewer only when draws repeat)
     """
-    if method == "vdae":
-        seeds = model.seeds_
-        Z = model.transform(seeds[np.sort(rng.choice(len(seeds), min(n, len(seeds)), False))])
-    else:
-        Z = rng.standard_normal((n, model.n_components_)).astype(np.float32)
-        if method == "svae":
-            Z /= np.linalg.norm(Z, axis=1, keepdims=True)
+    Z = model.latent_sample(n, random_state=rng)
+    _, first = np.unique(Z, axis=0, return_index=True)
+    Z = Z[np.sort(first)]
     return Z, model.inverse_transform(Z)

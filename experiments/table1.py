@@ -192,7 +192,7 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     t1 = time.perf_counter()
     # gw and gw_best (1000 vs 1000, 3 repeats), precision, recall
     out = evaluate_samples(S, X_eval, seed=seed, gw_starts=GW_STARTS)
-    Z, XZ = registry.latent_pairs(model, method, N_BILIP, np.random.default_rng(seed))
+    Z, XZ = registry.latent_pairs(model, N_BILIP, np.random.default_rng(seed))
     out.update(
         bilip_median=median_bilipschitz(Z, XZ, n_neighbors=10),
         bilip_median_scale_free=median_bilipschitz(Z, XZ, n_neighbors=10, scale_free=True),

@@ -20,29 +20,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils import TransformerTags
 from sklearn.utils.metaestimators import available_if
 
-from .._torch import resolve_device
+from .._torch import in_chunks, resolve_device
 from .._validation import (
     FLOAT32_SPAN, check_array, check_is_fitted, check_random_state, check_span, validate_params,
 )
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
 
-__all__ = ["GenerativeModel", "module_state", "load_module_state"]
-
-
-def module_state(prefix: str, module: torch.nn.Module) -> dict[str, np.ndarray]:
-    """A module's state dict as numpy arrays with ``prefix.`` names."""
-    return {f"{prefix}.{k}": v.detach().cpu().numpy() for k, v in module.state_dict().items()}
-
-
-def load_module_state(prefix: str, module: torch.nn.Module, tensors: dict[str, np.ndarray]) -> None:
-    """Load the ``prefix.*`` arrays into ``module`` (strict: every key must match)."""
-    p = prefix + "."
-    state = {k[len(p):]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith(p)}
-    try:
-        module.load_state_dict(state, strict=True)
-    except (RuntimeError, KeyError) as exc:
-        raise ModelFileError(f"model file does not match the {prefix} architecture: {exc}") from None
+__all__ = ["GenerativeModel", "DecodedPriorMixin"]
 
 
 def _json_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -76,6 +61,27 @@ class GenerativeModel(BaseEstimator):
     def fit_transform(self, X, y=None) -> np.ndarray:
         """Fit to ``X``, then return ``transform(X)``, shape (n_samples, n_components_)."""
         return self.fit(X, y).transform(X)
+
+    def fit(self, X, y=None):
+        """Fit the model to the rows of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Finite training data.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        X, rng = self._start_fit(X)
+        self._fit(X, rng)
+        return self
+
+    def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        """Train on the checked ``X`` (float32) with the fit's stream ``rng`` (a subclass hook)."""
+        raise NotImplementedError
 
     def _validate_params(self) -> None:
         validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
@@ -210,3 +216,44 @@ class GenerativeModel(BaseEstimator):
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
             raise ModelFileError(f"{path}: incomplete or inconsistent model file ({exc}).") from None
         return est
+
+
+class DecodedPriorMixin:
+    """``sample`` and ``latent_sample`` for a model that decodes draws of a fixed prior p(z).
+
+    The VAE and GAN baselines mix this in before :class:`GenerativeModel`. A subclass provides
+    ``_prior_sample(n, gen)`` (n torch draws of p(z), shape (n, D), on ``device_``),
+    ``_prior_numpy(rng, n)`` (the same law drawn from a numpy Generator, float32) and
+    ``_decoder_module()`` (the network f_θ : (b, D) → (b, m), in data units).
+    """
+
+    def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """Draws z ~ p(z) from the prior, decoded: f_θ(z) (a VAE: the decoder mean; the
+        likelihood's noise is not added, it would blur every sample equally).
+
+        Parameters
+        ----------
+        n_samples : int ≥ 1
+        random_state : int, Generator or None
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+        """
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        gen = self._sampling_generator(random_state)
+        decode = self._decoder_module()
+        return in_chunks(lambda a, b: decode(self._prior_sample(b - a, gen)), n_samples)
+
+    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
+        """Draws from the prior p(z), shape (n_samples, n_components_), float32 (see
+        :meth:`GenerativeModel.latent_sample`)."""
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        return self._prior_numpy(check_random_state(random_state), n_samples)
+
+    def _prior_numpy(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        """n draws of N(0, I_D) from ``rng``, float32 (override for another prior)."""
+        return rng.standard_normal((n, self.n_components_)).astype(np.float32)
+

@@ -1,9 +1,4 @@
-"""The β-VAE baseline (Higgins et al., ICLR 2017) and the machinery every VAE baseline shares.
-
-The VAE baselines of the paper's comparisons (Sect. 6.4) use the VDAE's architecture: an MLP
-encoder with the VDAE's ``encoder_hidden`` widths and the VDAE's :class:`~vdae.nn.Decoder`
-(same widths, same data standardisation), so only the latent model differs.
-"""
+"""The β-VAE baseline (Higgins et al., ICLR 2017), with β chosen on held-out data."""
 
 from __future__ import annotations
 
@@ -14,17 +9,10 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._torch import batched_apply, in_chunks, resolve_device, to_tensor
-from .._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
-    check_array, check_finite_output, check_random_state, torch_generator,
-)
-from .distributions import DiagonalNormal
+from .._validation import NONE, Interval, torch_generator
 from ..exceptions import TrainingDivergedError
-from ..nn.likelihood import gaussian_nll
-from ..nn import Decoder, make_mlp
-from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
-from .base import GenerativeModel, load_module_state, module_state
+from .distributions import DiagonalNormal
+from .vae_base import VAE_CONSTRAINTS, VariationalAutoencoderBase
 
 __all__ = ["BetaVAE"]
 
@@ -42,183 +30,6 @@ class _PositiveFloats:
 
     def __str__(self) -> str:
         return "a non-empty sequence of positive real numbers"
-
-
-class VariationalAutoencoderBase(GenerativeModel):
-    """Shared fitting, inference and persistence of the VAE baselines.
-
-    A subclass chooses the latent model through four hooks: :meth:`_encoder_width` (outputs of
-    the encoder MLP), :meth:`_posterior` (encoder output → a distribution with ``rsample``),
-    :meth:`_kl` (KL of that posterior to the prior, per row) and :meth:`_prior_sample`.
-    Training minimises the mean over batches of
-
-    .. math::
-
-        \\mathcal L_β(x) = \\frac{\\lVert x − f_θ(z)\\rVert^2}{2c} + \\frac m2 \\log 2πc
-        + β\\, D_{KL}\\big(q_φ(z\\mid x)\\,\\|\\,p(z)\\big), \\qquad z \\sim q_φ(z\\mid x),
-
-    in standardised data units (data centred and divided by their largest absolute coordinate),
-    with one reparameterised draw of z per point.
-    """
-
-    _fitted_attribute = "n_features_in_"
-
-    # ------------------------------------------------------------------ hooks
-    def _encoder_width(self, n_components: int) -> int:
-        raise NotImplementedError
-
-    def _posterior(self, h: torch.Tensor):
-        raise NotImplementedError
-
-    def _kl(self, posterior) -> torch.Tensor:
-        raise NotImplementedError
-
-    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        raise NotImplementedError
-
-    # ---------------------------------------------------------------- fitting
-    def _schedule(self, n: int) -> tuple[int, int, int]:
-        """(batch size, steps per epoch, total steps); epochs=None: max(3000 steps, 2 epochs)."""
-        B = min(self.batch_size, n)
-        per_epoch = max(1, math.ceil(n / B))
-        total = self.epochs * per_epoch if self.epochs is not None else max(3000, 2 * per_epoch)
-        return B, per_epoch, total
-
-    def _make_networks(self, D: int, m: int) -> None:
-        """Fresh encoder_ (m → encoder width) and decoder_ (D → m) on device_."""
-        self.encoder_ = make_mlp(m, self.encoder_hidden, self._encoder_width(D), self.activation)
-        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
-        self.encoder_.to(self.device_), self.decoder_.to(self.device_)
-        self.n_components_, self.n_features_in_ = D, m
-
-    def _build(self, X: np.ndarray, seed: int) -> None:
-        """New networks (weights from ``seed``) with the standardisation of X."""
-        with seeded(seed):
-            self._make_networks(self.n_components, X.shape[1])
-        x_mean = X.mean(axis=0, dtype=np.float64)
-        self.decoder_.x_mean.copy_(torch.as_tensor(x_mean, dtype=torch.float32))
-        self.decoder_.x_scale.fill_(float(np.abs(X - x_mean).max()) or 1.0)
-
-    def _standardize(self, X: np.ndarray) -> torch.Tensor:
-        dec = self.decoder_
-        return (to_tensor(X, self.device_) - dec.x_mean) / dec.x_scale
-
-    def _loss_terms(self, xs: torch.Tensor,
-                    gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
-        """Reconstruction NLL and KL per row, each of shape (b,), for standardised xs (b, m)."""
-        post = self._posterior(self.encoder_(xs))
-        z = post.rsample(gen)
-        recon = gaussian_nll(xs, self.decoder_.standardized(z), float(self.likelihood_variance))
-        return recon, self._kl(post)
-
-    def _train(self, Xs: torch.Tensor, beta: float, n_steps: int, per_epoch: int, B: int,
-               gen: torch.Generator, desc: str) -> list[float]:
-        """Minimise the β-weighted negative ELBO; returns the mean loss per epoch."""
-        params = list(self.encoder_.parameters()) + list(self.decoder_.parameters())
-        opt = make_adam(params, self.learning_rate)
-        n = Xs.shape[0]
-
-        def step(i: int) -> torch.Tensor:
-            idx = torch.randint(n, (B,), generator=gen, device=self.device_)
-            recon, kl = self._loss_terms(Xs[idx], gen)
-            return (recon + beta * kl).mean()
-
-        self.encoder_.train(), self.decoder_.train()
-        history = train_steps(step, opt, n_steps, steps_per_epoch=per_epoch, desc=desc,
-                              verbose=int(self.verbose), scheduler=cosine_lr(opt, n_steps))
-        self.encoder_.eval(), self.decoder_.eval()
-        return history
-
-    @torch.no_grad()
-    def _negative_elbo(self, Xs: torch.Tensor, gen: torch.Generator) -> float:
-        """Mean negative ELBO (β = 1) over the rows of Xs, one posterior draw per row."""
-        total = 0.0
-        for s in range(0, Xs.shape[0], 65536):
-            recon, kl = self._loss_terms(Xs[s : s + 65536], gen)
-            total += float((recon + kl).sum())
-        return total / Xs.shape[0]
-
-    def _fit_weights(self, X: np.ndarray, beta: float, rng: np.random.Generator) -> None:
-        """Build the networks and train them on all of X with weight β (sets history_)."""
-        B, per_epoch, total = self._schedule(X.shape[0])
-        self._build(X, int(rng.integers(0, 2**31 - 1)))
-        gen = torch_generator(rng, self.device_)
-        self.history_ = self._train(self._standardize(X), beta, total, per_epoch, B, gen,
-                                    type(self).__name__)
-
-    # --------------------------------------------------------------- inference
-    def transform(self, X) -> np.ndarray:
-        """Posterior location of each row of X, shape (n_samples, n_components_).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features_in_)
-        """
-        X = self._check_X(X)
-        dec = self.decoder_
-
-        def encode(x: torch.Tensor) -> torch.Tensor:
-            return self._posterior(self.encoder_((x - dec.x_mean) / dec.x_scale)).loc
-
-        with torch.no_grad():
-            return check_finite_output(batched_apply(encode, X, self.device_))
-
-    def inverse_transform(self, Z) -> np.ndarray:
-        """Decoder mean f_θ(Z) in data units, shape (n_samples, n_features_in_).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, n_components_)
-        """
-        self._check_fitted()
-        Z = check_array(Z, "Z", n_features=self.n_components_, owner=type(self).__name__)
-        with torch.no_grad():
-            return check_finite_output(batched_apply(self.decoder_, Z, self.device_), "Z")
-
-    def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Draws z ~ p(z) from the prior, decoded to the decoder mean f_θ(z).
-
-        The likelihood's noise N(0, cI) is not added (it would blur every sample equally).
-
-        Parameters
-        ----------
-        n_samples : int ≥ 1
-        random_state : int, Generator or None
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_)
-        """
-        self._check_fitted()
-        n_samples = self._check_count(n_samples)
-        gen = self._sampling_generator(random_state)
-        return in_chunks(lambda a, b: self.decoder_(self._prior_sample(b - a, gen)), n_samples)
-
-    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Draws from the prior p(z), shape (n_samples, n_components_), float32 (see
-        :meth:`GenerativeModel.latent_sample`)."""
-        self._check_fitted()
-        n_samples = self._check_count(n_samples)
-        return self._prior_numpy(check_random_state(random_state), n_samples)
-
-    def _prior_numpy(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        """n draws of N(0, I_D) from ``rng`` (the S-VAE projects them onto the sphere)."""
-        return rng.standard_normal((n, self.n_components_)).astype(np.float32)
-
-    # ------------------------------------------------------------- persistence
-    def _get_state(self):
-        tensors = {**module_state("encoder", self.encoder_),
-                   **module_state("decoder", self.decoder_)}
-        return tensors, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
-                         "history": [float(h) for h in self.history_]}
-
-    def _set_state(self, tensors, fitted) -> None:
-        self.device_ = resolve_device(self.device)
-        self._make_networks(int(fitted["n_components"]), int(fitted["n_features_in"]))
-        load_module_state("encoder", self.encoder_, tensors)
-        load_module_state("decoder", self.decoder_, tensors)
-        self.encoder_.eval(), self.decoder_.eval()
-        self.history_ = list(fitted.get("history", []))
 
 
 class BetaVAE(VariationalAutoencoderBase):
@@ -295,16 +106,7 @@ class BetaVAE(VariationalAutoencoderBase):
         "beta": [Interval(float, 0, None, closed="neither"), NONE],
         "beta_grid": [_PositiveFloats()],
         "validation_fraction": [Interval(float, 0, 1, closed="neither")],
-        "encoder_hidden": [HIDDEN],
-        "decoder_hidden": [HIDDEN],
-        "activation": [ACTIVATION],
-        "epochs": [Interval(int, 1, None), NONE],
-        "batch_size": [Interval(int, 2, None)],
-        "learning_rate": [Interval(float, 0, 1, closed="right")],
-        "likelihood_variance": [FLOAT32_SCALE],
-        "device": [DEVICE],
-        "random_state": [RANDOM_STATE],
-        "verbose": [Interval(int, 0, None), BOOL],
+        **VAE_CONSTRAINTS,
     }
 
     def __init__(
@@ -353,25 +155,13 @@ class BetaVAE(VariationalAutoencoderBase):
     def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
         return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
 
-    def fit(self, X, y=None) -> "BetaVAE":
-        """Choose β if needed, then train encoder and decoder on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        X, rng = self._start_fit(X)
+    def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        """Choose β if needed (see the class docstring), then train on all of X."""
         if self.beta is None:
             self.beta_, self.cv_scores_ = self._select_beta(X, rng)
         else:
             self.beta_, self.cv_scores_ = float(self.beta), None
         self._fit_weights(X, self.beta_, rng)
-        return self
 
     def _select_beta(self, X: np.ndarray, rng: np.random.Generator) -> tuple[float, np.ndarray]:
         """β of ``beta_grid`` with the lowest held-out negative ELBO at β = 1, and all scores."""

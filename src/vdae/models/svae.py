@@ -8,11 +8,9 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options,
-)
+from .._validation import Interval
 from .distributions import VonMisesFisher, sample_uniform_sphere
-from .beta_vae import VariationalAutoencoderBase
+from .vae_base import VAE_CONSTRAINTS, VariationalAutoencoderBase
 
 __all__ = ["HypersphericalVAE"]
 
@@ -77,16 +75,7 @@ class HypersphericalVAE(VariationalAutoencoderBase):
 
     _parameter_constraints: dict = {
         "n_components": [Interval(int, 2, None)],
-        "encoder_hidden": [HIDDEN],
-        "decoder_hidden": [HIDDEN],
-        "activation": [ACTIVATION],
-        "epochs": [Interval(int, 1, None), NONE],
-        "batch_size": [Interval(int, 2, None)],
-        "learning_rate": [Interval(float, 0, 1, closed="right")],
-        "likelihood_variance": [FLOAT32_SCALE],
-        "device": [DEVICE],
-        "random_state": [RANDOM_STATE],
-        "verbose": [Interval(int, 0, None), BOOL],
+        **VAE_CONSTRAINTS,
     }
 
     def __init__(
@@ -133,22 +122,6 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         """n draws of the uniform law on S^{D−1} from ``rng`` (normalised Gaussians)."""
         Z = super()._prior_numpy(rng, n)
         return Z / np.linalg.norm(Z, axis=1, keepdims=True)
-
-    def fit(self, X, y=None) -> "HypersphericalVAE":
-        """Train encoder and decoder on X by the evidence lower bound.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        X, rng = self._start_fit(X)
-        self._fit_weights(X, 1.0, rng)
-        return self
 
     def transform(self, X) -> np.ndarray:
         """Posterior mean direction μ(x) of each row (unit vectors), shape (n_samples, D).

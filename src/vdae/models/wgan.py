@@ -9,15 +9,16 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._torch import batched_apply, in_chunks, resolve_device, to_tensor
+from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    ACTIVATION, DEVICE, BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
-    check_finite_output, check_random_state, torch_generator,
+    ACTIVATION, DEVICE, BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, check_array,
+    check_finite_output, torch_generator,
 )
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
-from .base import GenerativeModel, load_module_state, module_state
+from ..nn.state import load_module_state, module_state
+from .base import DecodedPriorMixin, GenerativeModel
 
 __all__ = ["WGANGP"]
 
@@ -59,7 +60,7 @@ def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Te
     return ((grad.norm(dim=-1) - 1) ** 2).mean()
 
 
-class WGANGP(GenerativeModel):
+class WGANGP(DecodedPriorMixin, GenerativeModel):
     """Wasserstein GAN with gradient penalty: generator f_θ: R^D → R^m, critic f_w: R^m → R.
 
     Latent z ~ N(0, I_D); the generator is the VDAE's :class:`~vdae.nn.Decoder` (same widths,
@@ -185,37 +186,23 @@ class WGANGP(GenerativeModel):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None) -> "WGANGP":
-        """Train generator and critic on X.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        X, rng = self._start_fit(X)
+    def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
+        """Build generator and critic, then train them adversarially on X (sets history_)."""
         self._build(X, int(rng.integers(0, 2**31 - 1)))
         self.history_ = self._train(X, torch_generator(rng, self.device_))
-        return self
 
     def _build(self, X: np.ndarray, seed: int) -> None:
         D, m = self.n_components, X.shape[1]
         with seeded(seed):
             self.generator_ = Decoder(D, m, self.generator_hidden, self.activation)
             self.critic_ = make_mlp(m, self.critic_hidden, 1, self.activation)
-        x_mean = X.mean(axis=0, dtype=np.float64)
-        self.generator_.x_mean.copy_(torch.as_tensor(x_mean, dtype=torch.float32))
-        self.generator_.x_scale.fill_(float(np.abs(X - x_mean).max()) or 1.0)
+        self.generator_.set_data_scale(X)
         self.generator_.to(self.device_), self.critic_.to(self.device_)
         self.n_components_, self.n_features_in_ = D, m
 
     def _standardize(self, X: np.ndarray) -> torch.Tensor:
         g = self.generator_
-        return (to_tensor(X, self.device_) - g.x_mean) / g.x_scale
+        return g.standardize(to_tensor(X, self.device_))
 
     def _schedule(self, n: int) -> tuple[int, int, int]:
         """(batch size, critic steps per epoch, total critic steps)."""
@@ -295,31 +282,11 @@ class WGANGP(GenerativeModel):
         with torch.no_grad():
             return check_finite_output(batched_apply(self.generator_, Z, self.device_), "Z")
 
-    def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Generated points f_θ(z), z ~ N(0, I).
+    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
 
-        Parameters
-        ----------
-        n_samples : int ≥ 1
-        random_state : int, Generator or None
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_features_in_)
-        """
-        self._check_fitted()
-        n_samples = self._check_count(n_samples)
-        gen = self._sampling_generator(random_state)
-        return in_chunks(lambda a, b: self.generator_(torch.randn(
-            b - a, self.n_components_, generator=gen, device=self.device_)), n_samples)
-
-    def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Draws from the generator's prior N(0, I), shape (n_samples, n_components_), float32
-        (see :meth:`GenerativeModel.latent_sample`)."""
-        self._check_fitted()
-        n_samples = self._check_count(n_samples)
-        rng = check_random_state(random_state)
-        return rng.standard_normal((n_samples, self.n_components_)).astype(np.float32)
+    def _decoder_module(self) -> Decoder:
+        return self.generator_
 
     def critic_score(self, X) -> np.ndarray:
         """Critic value f_w(x) of each row (higher: judged more data-like), shape (n_samples,).
@@ -335,7 +302,7 @@ class WGANGP(GenerativeModel):
         g = self.generator_
 
         def score(x: torch.Tensor) -> torch.Tensor:
-            return self.critic_((x - g.x_mean) / g.x_scale)[:, 0]
+            return self.critic_(g.standardize(x))[:, 0]
 
         with torch.no_grad():
             return check_finite_output(batched_apply(score, X, self.device_))

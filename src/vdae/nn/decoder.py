@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -29,6 +30,17 @@ class Decoder(nn.Module):
         self.register_buffer("z_scale", torch.ones(()))
         self.register_buffer("x_mean", torch.zeros(n_features))
         self.register_buffer("x_scale", torch.ones(()))
+
+    def set_data_scale(self, X: np.ndarray) -> None:
+        """x_mean ← the column means of X (n, m); x_scale ← the largest absolute centred
+        coordinate (1 for constant data), so that standardised data lie in [−1, 1]."""
+        x_mean = X.mean(axis=0, dtype=np.float64)
+        self.x_mean.copy_(torch.as_tensor(x_mean, dtype=torch.float32))
+        self.x_scale.fill_(float(np.abs(X - x_mean).max()) or 1.0)
+
+    def standardize(self, x: torch.Tensor) -> torch.Tensor:
+        """Data x (b, m) in the decoder's standardised units, (x − x_mean) / x_scale."""
+        return (x - self.x_mean) / self.x_scale
 
     def standardized(self, z: torch.Tensor) -> torch.Tensor:
         """Decoder output in standardised data units, shape (b, m)."""

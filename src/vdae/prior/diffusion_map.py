@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Literal
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
 
+from ._estimator import PriorEstimator
 from .._validation import (
     NONE,
     RANDOM_STATE,
@@ -17,8 +17,6 @@ from .._validation import (
     check_n_samples,
     check_finite_output,
     check_random_state,
-    check_span,
-    validate_params,
 )
 from ..graph.diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
 from ..graph.affinity import build_affinity_graph
@@ -28,7 +26,7 @@ from ..graph.selection import extend_until_one_to_one, local_linear_residuals, s
 __all__ = ["DiffusionMap"]
 
 
-class DiffusionMap(TransformerMixin, BaseEstimator):
+class DiffusionMap(PriorEstimator):
     """Diffusion maps (Coifman & Lafon 2006) with a sparse eigensolver and Nyström extension.
 
     Builds the symmetric kNN Gaussian affinity (:mod:`vdae.graph.affinity`), α-normalises it,
@@ -157,11 +155,6 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]  # the library computes in float32
-        return tags
-
     def fit(self, X, y=None) -> "DiffusionMap":
         """Build the graph and compute the diffusion coordinates of ``X``.
 
@@ -174,9 +167,7 @@ class DiffusionMap(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        validate_params(self.get_params(deep=False), self._parameter_constraints, "DiffusionMap")
-        X = check_array(X, "X", min_samples=3)
-        check_span(X)
+        X = self._check_fit_input(X)
         n = X.shape[0]
         check_n_samples(n, self.n_neighbors)
         if self.n_components is not None and self.n_components > n - 2:

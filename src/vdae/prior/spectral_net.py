@@ -7,24 +7,20 @@ from typing import Literal, Sequence
 import numpy as np
 import scipy.linalg
 import torch
-from sklearn.base import BaseEstimator, TransformerMixin
 
+from ._estimator import PriorEstimator
 from .._torch import RowSource, batched_apply, column_stats, resolve_device
 from .._validation import (
     ACTIVATION, DEVICE, BOOL,
     HIDDEN,
     NONE,
-    RANDOM_STATE,
     Interval,
-    Options,
     check_array,
     check_is_fitted,
     check_n_samples,
     check_finite_output,
     check_random_state,
-    check_span,
     torch_generator,
-    validate_params,
 )
 from ..nn.mlp import make_mlp
 from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss
@@ -39,7 +35,7 @@ __all__ = ["SpectralNet"]
 SELECTION_SUBSAMPLE = 3000
 
 
-class SpectralNet(TransformerMixin, BaseEstimator):
+class SpectralNet(PriorEstimator):
     """A neural network ψ_ω trained to output the leading diffusion-map coordinates.
 
     SpectralNet (Shaham et al. 2018) for the *same* α-normalised Markov operator as
@@ -150,11 +146,6 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         self.n_jobs = n_jobs
 
     # ------------------------------------------------------------------ fitting
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float32"]  # the library computes in float32
-        return tags
-
     def fit(self, X, y=None) -> "SpectralNet":
         """Build the graph of ``X`` and train the network on it.
 
@@ -167,9 +158,7 @@ class SpectralNet(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        validate_params(self.get_params(deep=False), self._parameter_constraints, "SpectralNet")
-        X = check_array(X, "X", min_samples=3)
-        check_span(X)
+        X = self._check_fit_input(X)
         n, m = X.shape
         check_n_samples(n, self.n_neighbors)
         rng = check_random_state(self.random_state)

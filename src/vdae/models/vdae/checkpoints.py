@@ -18,11 +18,10 @@ from ...engine.checkpoint import (
     save_checkpoint,
 )
 from ...exceptions import ModelFileError
-from ...graph.nystrom import NystromEncoder
-from ...nn import SpectralNetModule, make_mlp
-from ..base import load_module_state, module_state
+from ...nn.state import module_state
+from ...prior.encoder import ENCODERS, Encoder
 
-__all__ = ["TrainState", "encoder_state", "restore_encoder", "save_fit_checkpoint",
+__all__ = ["TrainState", "restore_encoder", "save_fit_checkpoint",
            "restore_fit_checkpoint"]
 
 
@@ -64,34 +63,18 @@ class TrainState:
         self.rng_state = numpy_rng_state(self.rng)
 
 
-def encoder_state(encoder) -> tuple[dict, dict]:
-    """Arrays and JSON fields of a fitted encoder (Nyström map or SpectralNet module)."""
-    if isinstance(encoder, NystromEncoder):
-        return ({"nystrom.X": encoder.X_train, "nystrom.sigma": encoder.sigma,
-                 "nystrom.q": encoder.q, "nystrom.F": encoder.eigenvectors,
-                 "nystrom.lam": encoder.eigenvalues},
-                {"scale_neighbor": encoder.scale_neighbor})
-    return module_state("encoder", encoder), {}
-
-
-def restore_encoder(model, arrays: dict, fitted: dict):
-    """The encoder of ``model`` (a VDAE with n_components_/n_features_in_ set) from its arrays."""
-    D, m = model.n_components_, model.n_features_in_
-    if model.prior == "exact":
-        return NystromEncoder(
-            arrays["nystrom.X"], arrays["nystrom.sigma"], arrays["nystrom.q"], arrays["nystrom.F"],
-            arrays["nystrom.lam"], float(model.diffusion_alpha), float(model.diffusion_time),
-            model.n_neighbors, int(fitted["scale_neighbor"]), model.bandwidth)
-    encoder = SpectralNetModule(make_mlp(m, model.encoder_hidden, D, model.activation), m, D)
-    load_module_state("encoder", encoder, arrays)
-    return encoder.to(model.device_).eval()
+def restore_encoder(model, arrays: dict, fitted: dict) -> Encoder:
+    """The encoder of ``model`` (a VDAE with n_components_/n_features_in_/device_ set) from its
+    arrays: the class named by ``model.prior`` in :data:`vdae.prior.encoder.ENCODERS`."""
+    return ENCODERS[model.prior].from_state(arrays, fitted, model, model.n_features_in_,
+                                            model.n_components_, model.device_)
 
 
 def save_fit_checkpoint(model, path: str | os.PathLike, state: TrainState, next_step: int,
                         loop_state: dict) -> None:
     """Write the fit in progress (weights, optimiser, streams, embedding) atomically to ``path``."""
     opt_arrays, opt_meta = optimizer_state(state.optimizer)
-    enc_arrays, enc_fitted = encoder_state(model.encoder_)
+    enc_arrays, enc_fitted = model.encoder_.state()
     arrays = {**module_state("decoder", model.decoder_),
               **module_state("covariance", model.covariance_), **opt_arrays, **enc_arrays,
               "ckpt.generator": generator_state(state.gen), "ckpt.Z": state.Z,

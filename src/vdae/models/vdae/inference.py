@@ -14,7 +14,6 @@ import torch
 
 from ..._torch import batched_apply, to_tensor
 from ..._validation import check_array, check_finite_output, check_random_state
-from ...graph.nystrom import NystromEncoder
 from ..base import GenerativeModel
 from .metropolis import metropolis_walk, step_shaped_density
 from .random_walk import latent_step, random_walk, stratified_seed_rows
@@ -26,9 +25,7 @@ class VDAEInference(GenerativeModel):
     """Encoding, decoding and sampling of a fitted VDAE (see :class:`vdae.VDAE`)."""
 
     def _encode(self, x: torch.Tensor) -> torch.Tensor:
-        if isinstance(self.encoder_, NystromEncoder):
-            return to_tensor(self.encoder_(x.cpu().numpy()), x.device)
-        return self.encoder_(x)
+        return self.encoder_.encode(x)
 
     def _stepper(self, step_scale: float):
         """One Algorithm-2 transition x → ψ(x) → z' ~ N(ψ(x), s² C_φ(x)) → ψ_θ⁻¹(z')."""

@@ -18,8 +18,8 @@ from ...engine.distributed import world
 from ...engine.loop import seeded
 from ...io import data_fingerprint
 from ...nn import CovarianceNet, Decoder
-from ..base import load_module_state, module_state
-from .checkpoints import TrainState, encoder_state, restore_encoder, restore_fit_checkpoint, \
+from ...nn.state import load_module_state, module_state
+from .checkpoints import TrainState, restore_encoder, restore_fit_checkpoint, \
     save_fit_checkpoint
 from .inference import VDAEInference
 from .objective import local_covariance_factors
@@ -101,7 +101,7 @@ class VDAE(VDAEInference):
     Attributes
     ----------
     n_components_ : int
-    encoder_ : SpectralNetModule or NystromEncoder
+    encoder_ : vdae.prior.encoder.Encoder
     decoder_ : Decoder
     covariance_ : CovarianceNet
     eigenvalues_ : ndarray of shape (n_components_,)
@@ -313,7 +313,7 @@ class VDAE(VDAEInference):
 
     # ------------------------------------------------------------- persistence
     def _get_state(self):
-        enc_arrays, enc_fitted = encoder_state(self.encoder_)
+        enc_arrays, enc_fitted = self.encoder_.state()
         t = {**module_state("decoder", self.decoder_), **module_state("covariance", self.covariance_),
              "seeds": self.seeds_, "seed_labels": self.seed_labels_.astype(np.int64),
              "eigenvalues": np.asarray(self.eigenvalues_, np.float64), **enc_arrays}

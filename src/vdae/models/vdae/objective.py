@@ -3,8 +3,6 @@ and the KL term of the local evidence lower bound (paper Eqs. 5–7)."""
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 

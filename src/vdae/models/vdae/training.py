@@ -20,7 +20,8 @@ from ...engine.loop import cosine_lr, make_adam, train_steps
 from ...nn.likelihood import gaussian_nll
 from ...nn.local_step import LocalStep
 from ...prior import DiffusionMap, SpectralNet
-from .checkpoints import TrainState, encoder_state, restore_encoder
+from ...prior.encoder import NystromMap, SpectralNetMap
+from .checkpoints import TrainState, restore_encoder
 from .objective import gaussian_kl_from_target_inverse, target_inverse_factors
 from .targets import nearest_among, nearest_in_pool
 
@@ -46,12 +47,12 @@ def fit_encoder(model, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray
                   random_state=seed)
     if model.prior == "exact":
         dm = DiffusionMap(model.n_components, **common).fit(X)
-        model.encoder_, model.eigenvalues_ = dm.nystrom_encoder_, dm.eigenvalues_
+        model.encoder_, model.eigenvalues_ = NystromMap(dm.nystrom_encoder_), dm.eigenvalues_
         return dm.embedding_, dm.graph_labels_
     sn = SpectralNet(model.n_components, hidden=model.encoder_hidden, activation=model.activation,
                      epochs=model.encoder_epochs, input_noise=model.input_noise,
                      device=str(model.device_), verbose=model.verbose, **common).fit(X)
-    model.encoder_, model.eigenvalues_ = sn.module_, sn.eigenvalues_
+    model.encoder_, model.eigenvalues_ = SpectralNetMap(sn.module_), sn.eigenvalues_
     return sn.transform(X), sn.graph_labels_
 
 
@@ -68,7 +69,7 @@ def fit_encoder_distributed(model, X: np.ndarray, rng: np.random.Generator, rank
     payload = meta = None
     if rank == 0:
         Z, labels = fit_encoder(model, X, int(rng.integers(0, 2**31 - 1)))
-        enc_arrays, enc_fitted = encoder_state(model.encoder_)
+        enc_arrays, enc_fitted = model.encoder_.state()
         payload = {**enc_arrays, "prior.Z": np.asarray(Z, np.float32),
                    "prior.labels": np.asarray(labels, np.int64),
                    "prior.eigenvalues": np.asarray(model.eigenvalues_, np.float64)}
