@@ -116,6 +116,23 @@ class _Hidden:
         return "a non-empty sequence of positive ints (hidden layer widths)"
 
 
+class _ImageShape:
+    def accepts(self, value: Any) -> bool:
+        return (isinstance(value, (tuple, list)) and len(value) in (2, 3)
+                and all(isinstance(v, numbers.Integral) and not isinstance(v, bool) and v >= 1
+                        for v in value))
+
+    def __str__(self) -> str:
+        return "(height, width) or (height, width, channels), positive ints"
+
+
+def check_image_shape(image_shape, n_features: int) -> None:
+    """Raise ValueError unless ``image_shape`` is None or its pixels × channels = n_features."""
+    if image_shape is not None and int(np.prod(image_shape)) != n_features:
+        raise ValueError(f"image_shape {tuple(image_shape)} has {int(np.prod(image_shape))} "
+                         f"values per image, but X has {n_features} features.")
+
+
 #: Shorthands used in the estimators' constraint tables.
 NONE = Options((None,))
 BOOL = _TypeConstraint((bool, np.bool_), "a bool")
@@ -124,6 +141,8 @@ RANDOM_STATE = _TypeConstraint(
     "None, an int, or a numpy Generator",
 )
 HIDDEN = _Hidden()
+#: The shape of one image, (h, w) or (h, w, c); rows of X are such images flattened.
+IMAGE_SHAPE = _ImageShape()
 
 #: Devices an estimator accepts: "auto" (CUDA when available, else the CPU), the CPU, or a GPU.
 DEVICES = ("auto", "cpu", "cuda") + tuple(f"cuda:{i}" for i in range(16))

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..._torch import resolve_device
 from ..._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval, Options, check_array,
-    check_n_samples, check_random_state, torch_generator,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval, Options, check_array,
+    check_image_shape, check_n_samples, check_random_state, torch_generator,
 )
 from ...engine.checkpoint import Checkpointer
 from ...engine.distributed import world
@@ -81,6 +81,12 @@ class VDAE(VDAEInference):
         "neighbors" above, so a training step costs the same at any n.
     decoder_hidden, covariance_hidden, encoder_hidden : sequence of int
         Hidden widths of ψ_θ⁻¹, C_φ and SpectralNet.
+    image_shape : (h, w) or (h, w, c) or None, default=None
+        The shape of one image when the rows of X are flattened images (the image loaders'
+        ``Dataset.image_shape``); ψ_θ⁻¹ is then convolutional (:class:`vdae.nn.conv.ConvDecoder`,
+        ``decoder_hidden`` unused). None: an MLP, for point clouds and other vectors.
+    conv_channels : sequence of int, default=(32, 64, 128)
+        Channels of the convolutional decoder's stages, image side first (with ``image_shape``).
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
     epochs : int or None, default=None
         Passes over the data for C_φ and ψ_θ⁻¹; None: max(6000 steps, 2 epochs) — the decoder's
@@ -154,6 +160,8 @@ class VDAE(VDAEInference):
         "decoder_hidden": [HIDDEN],
         "covariance_hidden": [HIDDEN],
         "encoder_hidden": [HIDDEN],
+        "image_shape": [IMAGE_SHAPE, NONE],
+        "conv_channels": [HIDDEN],
         "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "encoder_epochs": [Interval(int, 1, None), NONE],
@@ -183,6 +191,8 @@ class VDAE(VDAEInference):
         decoder_hidden: Sequence[int] = (256, 256, 256),
         covariance_hidden: Sequence[int] = (128, 128),
         encoder_hidden: Sequence[int] = (256, 256, 256),
+        image_shape: Sequence[int] | None = None,
+        conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
         epochs: int | None = None,
         encoder_epochs: int | None = None,
@@ -208,6 +218,8 @@ class VDAE(VDAEInference):
         self.decoder_hidden = decoder_hidden
         self.covariance_hidden = covariance_hidden
         self.encoder_hidden = encoder_hidden
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
         self.activation = activation
         self.epochs = epochs
         self.encoder_epochs = encoder_epochs
@@ -250,6 +262,7 @@ class VDAE(VDAEInference):
         X = check_array(X, "X", min_samples=3)
         n, m = X.shape
         check_n_samples(n, self.n_neighbors)
+        check_image_shape(self.image_shape, m)
         checkpoint = self._check_checkpoint_args(checkpoint, checkpoint_interval, resume)
         rank, size = world()
         if size > 1 and checkpoint is not None:
@@ -307,7 +320,8 @@ class VDAE(VDAEInference):
 
     def _build_modules(self, D: int, m: int) -> None:
         self.n_components_, self.n_features_in_ = D, m
-        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
+        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation,
+                                image_shape=self.image_shape, channels=self.conv_channels)
         self.covariance_ = CovarianceNet(D, self.covariance_hidden, self.activation)
 
 
