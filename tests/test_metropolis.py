@@ -68,3 +68,41 @@ def test_thin_kernels_keep_chains_on_the_line_the_references_span():
     assert 0.007 < float(across.std()) < 0.013  # the kernel's 0.01
     along = states[-1][:, 0]
     assert float(along.min()) < -1.7 and float(along.max()) > 1.7  # the whole segment
+
+
+def _mixture_moments(ref: torch.Tensor, factors: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mean and covariance of (1/r) Σ N(ref_i, L_i L_iᵀ)."""
+    K = factors @ factors.transpose(1, 2)
+    mean = ref.mean(0)
+    second = (K + ref[:, :, None] * ref[:, None, :]).mean(0)
+    return mean, second - mean[:, None] * mean[None, :]
+
+
+@pytest.mark.parametrize("probability", [1.0, 0.5])
+def test_kernel_jumps_keep_the_target_stationary_and_are_mostly_accepted(probability):
+    """Irregular references with kernels of different sizes and shapes (so the kernels local to
+    z and to z' differ and the Hastings ratio matters): chains started with exact draws of p̂
+    still follow p̂ after 40 jumps, and the jumps are accepted far more often than local
+    steps of a kernel's size in 8 dimensions."""
+    g = torch.Generator().manual_seed(3)
+    r, D = 60, 8
+    ref = torch.randn(r, D, generator=g) * torch.linspace(0.5, 2.0, r)[:, None]
+    A = torch.randn(r, D, D, generator=g) * 0.05
+    factors = torch.linalg.cholesky(A @ A.transpose(1, 2) + 0.05 * torch.eye(D)
+                                    * torch.linspace(0.5, 3.0, r)[:, None, None])
+    density = LatentDensity(ref, torch.zeros(r, dtype=torch.int64), factors, n_nearest=r)
+    n = 3000
+    pick = torch.randint(r, (n,), generator=g)
+    start = ref[pick] + torch.einsum("bij,bj->bi", factors[pick], torch.randn(n, D, generator=g))
+    local = lambda z: 0.3 * torch.eye(D).expand(len(z), D, D)  # noqa: E731
+    states, rate = metropolis_walk(start, local, density, 30, g, jump_kernels=6,
+                                   jump_probability=probability)
+    mean, cov = _mixture_moments(ref, factors)
+    end = states[-1]
+    assert torch.all((end.mean(0) - mean).abs() < 0.12 * cov.diagonal().sqrt())
+    ratio = end.var(0) / cov.diagonal()
+    assert torch.all((ratio > 0.88) & (ratio < 1.12)), ratio
+    if probability == 1.0:
+        _, local_rate = metropolis_walk(start, local, density, 10, g)
+        assert rate > 0.4 and rate > 2 * local_rate, (rate, local_rate)
+        assert (end != start).any(1).float().mean() > 0.9

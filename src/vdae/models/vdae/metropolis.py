@@ -82,7 +82,7 @@ class LatentDensity:
         diag = torch.diagonal(factors, dim1=1, dim2=2)
         if not bool(torch.all(diag > 0)):
             raise ValueError("factors must be Cholesky factors with a positive diagonal.")
-        self.Z, self.labels = Z, labels
+        self.Z, self.labels, self.factors = Z, labels, factors
         eye = torch.eye(D, dtype=factors.dtype, device=factors.device).expand_as(factors)
         self.inverse_factors = torch.linalg.solve_triangular(factors, eye, upper=False)
         self.log_dets = diag.log().sum(1)  # ½ log det(L Lᵀ)
@@ -122,14 +122,38 @@ class LatentDensity:
         -------
         tensor of shape (b,)
         """
+        return self.kernel_log_sum(z, comp, self.n_nearest)
+
+    def local_kernels(self, z: torch.Tensor, comp: torch.Tensor, k: int) -> torch.Tensor:
+        """Indices (b, k) of the k reference points nearest to each row's nearest reference
+        point (that point first; entries outside the row's component are masked by callers)."""
+        return torch.cat([self.neighbors[self._distances(zc, cc).argmin(1), :k]
+                          for zc, cc in zip(z.split(self.chunk), comp.split(self.chunk))])
+
+    def kernel_log_sum(self, z: torch.Tensor, comp: torch.Tensor, k: int,
+                       around: torch.Tensor | None = None) -> torch.Tensor:
+        """log Σ_j N(z; z_j, K_j) over the ``k`` :meth:`local_kernels` of ``around`` (default:
+        z itself), evaluated at z, up to the constant −D/2 log 2π; shape (b,)."""
+        around = z if around is None else around
         out = []
-        for zc, cc in zip(z.split(self.chunk), comp.split(self.chunk)):
-            idx = self.neighbors[self._distances(zc, cc).argmin(1)]  # (b, k)
+        for zc, ac, cc in zip(z.split(self.chunk), around.split(self.chunk),
+                              comp.split(self.chunk)):
+            idx = self.local_kernels(ac, cc, k)
             y = torch.einsum("bkij,bkj->bki", self.inverse_factors[idx], zc[:, None] - self.Z[idx])
             logk = -0.5 * y.square().sum(-1) - self.log_dets[idx]
             logk = logk.masked_fill(cc[:, None] != self.labels[idx], -torch.inf)
             out.append(torch.logsumexp(logk, dim=1))
         return torch.cat(out)
+
+    def propose_jump(self, z: torch.Tensor, comp: torch.Tensor, k: int, gen: torch.Generator
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+        """A draw from one of the k local kernels of each row, chosen uniformly:
+        z' = z_j + L_j ε. Returns z' (b, D) and whether j lies in the row's component (b,)."""
+        idx = self.local_kernels(z, comp, k)
+        pick = torch.randint(idx.shape[1], (z.shape[0],), generator=gen, device=z.device)
+        j = idx[torch.arange(z.shape[0], device=z.device), pick]
+        eps = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
+        return shift(self.Z[j], self.factors[j], eps), self.labels[j] == comp
 
 
 def _log_proposal(z_to: torch.Tensor, z_from: torch.Tensor, L_from: torch.Tensor) -> torch.Tensor:
@@ -147,8 +171,20 @@ def metropolis_walk(
     gen: torch.Generator,
     *,
     scale: float = 1.0,
+    jump_kernels: int = 0,
+    jump_probability: float = 0.5,
 ) -> tuple[list[torch.Tensor], float]:
     """Metropolis–Hastings chains in diffusion coordinates.
+
+    Each step is, per chain, a local move (probability 1 − ``jump_probability``, or always when
+    ``jump_kernels`` is 0) or a kernel jump. Local: z' ~ N(z, s² C(z)). Jump: pick one of the
+    ``jump_kernels`` kernels nearest to z (those of the reference points nearest to z's nearest
+    one) uniformly and draw z' from it; its proposal density is q(z' | z) = (1/k) Σ_{j ∈ J(z)}
+    N(z'; z_j, K_j), so the Hastings ratio p̂(z') q(z | z') / (p̂(z) q(z' | z)) is ≈ 1 between
+    states with the same neighbourhood. A local step of one kernel's size in D dimensions
+    lowers p̂ by about D/2 nats and is mostly rejected when D is large (MNIST, D = 16); a jump
+    moves to a neighbouring training point's kernel and is mostly accepted. The choice of move
+    does not depend on the state, so the mixture keeps p̂ stationary.
 
     Parameters
     ----------
@@ -161,7 +197,11 @@ def metropolis_walk(
     n_steps : int ≥ 0
     gen : torch.Generator
     scale : float > 0
-        s: proposals z' = z + s L(z) ε.
+        s: local proposals z' = z + s L(z) ε.
+    jump_kernels : int ≥ 0, default=0
+        k of the kernel jumps; 0: local moves only.
+    jump_probability : float in [0, 1], default=0.5
+        Share of the steps that are jumps (when ``jump_kernels`` > 0).
 
     Returns
     -------
@@ -175,11 +215,21 @@ def metropolis_walk(
     L = scale * cov_factor(z)
     states, accepted = [z0], 0
     for _ in range(n_steps):
-        eps = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
-        zp = shift(z, L, eps)
-        Lp = scale * cov_factor(zp)
-        logp_p = density.log_density(zp, comp)
-        log_ratio = (logp_p + _log_proposal(z, zp, Lp)) - (logp + _log_proposal(zp, z, L))
+        if jump_kernels > 0 and float(torch.rand((), generator=gen, device=z.device)) \
+                < jump_probability:
+            zp, valid = density.propose_jump(z, comp, jump_kernels, gen)
+            Lp = scale * cov_factor(zp)
+            logp_p = density.log_density(zp, comp)
+            log_q_back = density.kernel_log_sum(z, comp, jump_kernels, around=zp)
+            log_q_fwd = density.kernel_log_sum(zp, comp, jump_kernels, around=z)
+            log_ratio = (logp_p + log_q_back) - (logp + log_q_fwd)
+            log_ratio = log_ratio.masked_fill(~valid, -torch.inf)
+        else:
+            eps = torch.randn(z.shape, generator=gen, device=z.device, dtype=z.dtype)
+            zp = shift(z, L, eps)
+            Lp = scale * cov_factor(zp)
+            logp_p = density.log_density(zp, comp)
+            log_ratio = (logp_p + _log_proposal(z, zp, Lp)) - (logp + _log_proposal(zp, z, L))
         u = torch.rand(z.shape[0], generator=gen, device=z.device, dtype=z.dtype)
         take = torch.log(u) < log_ratio  # NaN ratios (−inf − −inf) are rejected
         z = torch.where(take[:, None], zp, z)
