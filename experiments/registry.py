@@ -10,6 +10,11 @@ Everything the Table 1 harness varies lives here, in one place:
 - :func:`load_split` — training rows and held-out rows of a data set for one seed;
 - :func:`make_model`, :func:`latent_pairs` — build a model; latent points and their images.
 
+Image data sets (a ``DataSpec.image_shape``, the loader's ``Dataset.image_shape``) give every
+method that shape as its ``image_shape`` parameter, so all four — the VDAE included — use the
+same convolutional architecture there (DCGAN/WGAN-GP style, :mod:`vdae.nn.conv`: the paper's
+"same architecture for all methods"); point clouds keep the MLPs.
+
 Latent dimensions (the paper fixes only two): the rotating bulldog uses a 2-D latent space
 "for all methods" and COIL-20 a 10-D one "for all comparisons" (Sect. 6.1), the VDAE included;
 elsewhere the VDAE chooses D automatically and the baselines use the documented choice of
@@ -60,6 +65,9 @@ class DataSpec:
     source : str or None
         Name for :func:`vdae.datasets.load_dataset` when it differs from ``name`` (two rows of
         one data set under two protocols).
+    image_shape : tuple of int or None
+        The loader's ``Dataset.image_shape`` (None: not images), checked by :func:`load_split`;
+        every method of the row gets it as its ``image_shape`` parameter (see :data:`SETTINGS`).
     """
 
     name: str
@@ -71,6 +79,7 @@ class DataSpec:
     reference: Reference
     note: str
     source: str | None = None
+    image_shape: tuple[int, ...] | None = None
 
     @property
     def dataset(self) -> str:
@@ -87,19 +96,22 @@ DATASETS: dict[str, DataSpec] = {s.name: s for s in (
              "2000 of the 35 947 bunny vertices; reference: 1000 other vertices"),
     DataSpec("bulldog_standin", "Bulldog (stand-in)", 2, None, None, 200, "render",
              "SYNTHETIC STAND-IN for the unavailable bulldog video: 200 rendered frames "
-             "(100x80x3); reference: 200 frames rendered at the half-step angles"),
+             "(100x80x3); reference: 200 frames rendered at the half-step angles",
+             image_shape=(100, 80, 3)),
     DataSpec("frey", "Frey", 5, None, None, 393, "holdout",
-             "Frey faces (28x20): 80 % train (1572), 20 % held out (393)"),
+             "Frey faces (28x20): 80 % train (1572), 20 % held out (393)",
+             image_shape=(28, 20)),
     DataSpec("mnist", "MNIST", 10, 10000, 2000, 1000, "test_split",
-             "MNIST: 10 000 training images subsampled; reference: 1000 test images"),
+             "MNIST: 10 000 training images subsampled; reference: 1000 test images",
+             image_shape=(28, 28)),
     DataSpec("coil20", "COIL-20", 10, None, None, 72, "holdout",
              "COIL-20 unprocessed (5 objects x 72 poses, 128x128): 80 % train, 20 % held out "
-             "(72; GW then compares 72-point subsets)"),
+             "(72; GW then compares 72-point subsets)", image_shape=(128, 128)),
     DataSpec("coil20_paper", "COIL-20 (paper's protocol)", 10, None, None, 360, "training",
              "COIL-20 under the paper's protocol: all 360 images train, and the samples are "
              "compared with those same images (GW: 360-point subsets); a memoriser reads 0 here, "
              "so this row rewards reproducing the training images, not generalising",
-             source="coil20"),
+             source="coil20", image_shape=(128, 128)),
 )}
 
 METHODS: tuple[str, ...] = ("wgan", "beta_vae", "svae", "vdae")  # the paper's column order
@@ -116,7 +128,9 @@ def _latent(d: int) -> dict[str, Any]:
 #: use batches of 64) so that one cell costs ≈ 1–3 CPU-minutes on a 2-core machine, and the
 #: β-VAE's cross-validation grid shrinks to three values around 1 (each value is one more
 #: fit). Every method of a row gets the same kind of budget; the report prints the seconds
-#: each cell took.
+#: each cell took. (Those costs were measured with MLPs; the image rows' convolutional networks
+#: cost more per step on a CPU — one β-VAE step, one thread: MNIST 28×28 batch 256 ≈ 0.6 s
+#: against 0.04 s, COIL-20 128×128 batch 64 ≈ 3.5 s against 1 s — and are meant for a GPU.)
 _IMAGES_SMALL = {"batch_size": 64}
 _IMAGE_BETAS = {"beta_grid": (0.1, 1.0, 4.0)}
 #: WGAN-GP on the point clouds: λ = 0.1, the gradient-penalty weight of Gulrajani et al.'s
@@ -136,12 +150,20 @@ _BUDGET: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 
+def _images(dataset: str) -> dict[str, Any]:
+    """``image_shape`` for every method of an image data set (the same architecture for all)."""
+    shape = DATASETS[dataset].image_shape
+    return {} if shape is None else {"image_shape": shape}
+
+
 def _row(*latents: dict[str, Any], dataset: str) -> dict[str, dict[str, Any]]:
-    return {m: {**lat, **_BUDGET.get(dataset, {}).get(m, {})} for m, lat in zip(METHODS, latents)}
+    return {m: {**lat, **_images(dataset), **_BUDGET.get(dataset, {}).get(m, {})}
+            for m, lat in zip(METHODS, latents)}
 
 
 #: Full-run constructor parameters, one row per data set, one column per method (paper order).
-#: ``random_state`` and ``verbose`` are added per run. VDAE ``{}``: automatic D.
+#: ``random_state`` and ``verbose`` are added per run. VDAE ``{}``: automatic D. Image rows give
+#: every method the data set's ``image_shape`` (convolutional networks, default channels).
 SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
     #                   wgan        beta_vae (β by CV)  svae      vdae
     "circle": _row(_latent(2), _latent(2), _latent(2), {}, dataset="circle"),
@@ -282,43 +304,52 @@ def load_split(spec: DataSpec, seed: int, *, quick: bool = False, n_train: int |
     ------
     FileNotFoundError
         When a real data set is not in the data folder.
+    ValueError
+        When the loaded data set's ``image_shape`` is not the spec's.
     """
-    from vdae.datasets import load_dataset
-
     n_tr = n_train if n_train is not None else (spec.quick_n_train if quick else spec.n_train)
     n_ev = n_eval if n_eval is not None else spec.n_eval
     rng = np.random.default_rng([seed, 20200823])
-    name = spec.dataset
     if spec.reference == "fresh":
-        tr = load_dataset(name, n_samples=n_tr, random_state=rng).X
-        return tr, load_dataset(name, n_samples=n_ev, random_state=rng).X
+        tr = _rows(spec, n_samples=n_tr, random_state=rng)
+        return tr, _rows(spec, n_samples=n_ev, random_state=rng)
     if spec.reference == "test_split":
-        tr = load_dataset(name, split="train", n_samples=n_tr, random_state=rng).X
-        return tr, load_dataset(name, split="test", n_samples=n_ev, random_state=rng).X
+        tr = _rows(spec, split="train", n_samples=n_tr, random_state=rng)
+        return tr, _rows(spec, split="test", n_samples=n_ev, random_state=rng)
     if spec.reference == "render":
-        X = load_dataset(name).X
-        fresh = load_dataset(name, n_frames=2 * X.shape[0]).X[1::2]  # half-step angles
+        X = _rows(spec)
+        fresh = _rows(spec, n_frames=2 * X.shape[0])[1::2]  # half-step angles
         return _subsample_rows(X, n_tr, rng), _subsample_rows(fresh, n_ev, rng)
     if spec.reference == "training":  # the paper's protocol: the reference is the training set
-        tr = _training_rows(name, n_tr, rng)
+        tr = _training_rows(spec, n_tr, rng)
         return tr, tr
-    X = load_dataset(name).X  # "disjoint" and "holdout": split the rows
+    X = _rows(spec)  # "disjoint" and "holdout": split the rows
     tr, ev = _split_rows(X.shape[0], min(n_ev, X.shape[0] // 2), n_tr, rng)
     return X[tr], X[ev]
 
 
-def _training_rows(name: str, n: int | None, rng: np.random.Generator) -> np.ndarray:
+def _rows(spec: DataSpec, **kwargs: Any) -> np.ndarray:
+    """``load_dataset(spec.dataset, **kwargs).X``, after checking that the data set's
+    ``image_shape`` is the one the spec declares (and its models are given)."""
+    from vdae.datasets import load_dataset
+
+    data = load_dataset(spec.dataset, **kwargs)
+    if data.image_shape != spec.image_shape:
+        raise ValueError(f"data set {spec.dataset!r} has image_shape {data.image_shape}, but "
+                         f"its DataSpec {spec.name!r} declares {spec.image_shape}.")
+    return data.X
+
+
+def _training_rows(spec: DataSpec, n: int | None, rng: np.random.Generator) -> np.ndarray:
     """``n`` rows (None: all, or a generator's default count) of a data set, seeded by ``rng``:
     a generated set is drawn with it, a stored one subsampled with it."""
     import inspect
 
-    from vdae.datasets import load_dataset
     from vdae.datasets._registry import _DATASETS
 
-    if "random_state" in inspect.signature(_DATASETS[name]).parameters:
-        return load_dataset(name, random_state=rng,
-                            **({} if n is None else {"n_samples": n})).X
-    return _subsample_rows(load_dataset(name).X, n, rng)
+    if "random_state" in inspect.signature(_DATASETS[spec.dataset]).parameters:
+        return _rows(spec, random_state=rng, **({} if n is None else {"n_samples": n}))
+    return _subsample_rows(_rows(spec), n, rng)
 
 
 def _subsample_rows(X: np.ndarray, n: int | None, rng: np.random.Generator) -> np.ndarray:

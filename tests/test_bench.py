@@ -56,6 +56,29 @@ def test_registry_has_settings_for_every_dataset_and_method():
         cell_settings("circle", "vae")
 
 
+def test_image_rows_give_every_method_the_image_shape_and_point_clouds_none():
+    from experiments.registry import DataSpec, load_split
+
+    images = {d for d, spec in DATASETS.items() if spec.image_shape is not None}
+    assert images == {"frey", "mnist", "coil20", "coil20_paper", "bulldog_standin"}
+    for d in DATASETS:
+        for m in METHODS:
+            for quick in (False, True):
+                shape = cell_settings(d, m, quick=quick).get("image_shape")
+                assert shape == DATASETS[d].image_shape
+    assert DATASETS["frey"].image_shape == (28, 20)
+    try:  # the declaration is the loader's (checked by load_split on every load)
+        X_train, _ = load_split(DATASETS["frey"], seed=0)
+    except FileNotFoundError:
+        pass
+    else:
+        assert X_train.shape[1] == 28 * 20
+    wrong = DataSpec("circle_img", "Circle", 2, 50, 50, 50, "fresh", "", source="circle",
+                     image_shape=(1, 2))
+    with pytest.raises(ValueError, match="image_shape"):
+        load_split(wrong, seed=0)
+
+
 def test_paper_protocol_split_scores_against_the_training_rows_themselves():
     from experiments.registry import DataSpec, load_split
 

@@ -22,7 +22,8 @@ from sklearn.utils.metaestimators import available_if
 
 from .._torch import in_chunks, resolve_device
 from .._validation import (
-    FLOAT32_SPAN, check_array, check_is_fitted, check_random_state, check_span, validate_params,
+    FLOAT32_SPAN, check_array, check_image_shape, check_is_fitted, check_random_state, check_span,
+    validate_params,
 )
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
@@ -89,10 +90,14 @@ class GenerativeModel(BaseEstimator):
     def _start_fit(self, X, min_samples: int = 2) -> tuple[np.ndarray, np.random.Generator]:
         """The common start of ``fit``: validate the parameters and ``X`` (finite, 2-D, at least
         ``min_samples`` rows, a span float32 can resolve), set ``device_``, and return the
-        checked ``X`` (float32, shape (n_samples, n_features)) with the fit's random stream."""
+        checked ``X`` (float32, shape (n_samples, n_features)) with the fit's random stream.
+        A model whose parameter table declares ``image_shape`` (the image option) also has it
+        checked against the features of ``X`` (h·w·c = n_features, or None)."""
         self._validate_params()
         X = check_array(X, "X", min_samples=min_samples)
         check_span(X, span=FLOAT32_SPAN, allow_identical=True)
+        if "image_shape" in self._parameter_constraints:
+            check_image_shape(self.image_shape, X.shape[1])
         rng = check_random_state(self.random_state)
         self.device_ = resolve_device(self.device)
         return X, rng
@@ -207,8 +212,11 @@ class GenerativeModel(BaseEstimator):
         unknown = set(params) - set(sig)
         if unknown:
             raise ModelFileError(f"{path}: unknown parameters {sorted(unknown)} for {cls.__name__}.")
-        for k, v in params.items():  # JSON lists back to the tuples the defaults use
-            if isinstance(v, list) and isinstance(sig[k].default, tuple):
+        # JSON lists back to tuples where the defaults are tuples, or None (a given shape:
+        # image_shape), as saved from the tuples the parameters hold
+        for k, v in params.items():
+            if isinstance(v, list) and (isinstance(sig[k].default, tuple)
+                                        or sig[k].default is None):
                 params[k] = tuple(v)
         est = cls(**params)
         try:

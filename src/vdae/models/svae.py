@@ -39,8 +39,23 @@ class HypersphericalVAE(VariationalAutoencoderBase):
     n_components : int ≥ 2, default=3
         D, the ambient dimension of the latent sphere S^{D−1} (D = 2: a circle, D = 3: S²).
     encoder_hidden, decoder_hidden : sequence of int, default=(256, 256, 256)
-        Hidden widths (the VDAE's defaults).
+        Hidden widths of the MLPs (the VDAE's defaults).
+    image_shape : (h, w) or (h, w, c) or None, default=None
+        The shape of one image when the rows of X are flattened images (the image loaders'
+        ``Dataset.image_shape``; h·w·c must equal n_features). The encoder and decoder are then
+        convolutional, DCGAN/WGAN-GP style (:mod:`vdae.nn.conv`, the VDAE's image option): the
+        encoder :class:`~vdae.nn.conv.ConvEncoder` has one 5 × 5 stride-2 convolution per entry
+        of ``conv_channels`` (each halves the image, rounding up), LeakyReLU activations, no
+        normalisation layers and a linear output layer; the decoder is the VDAE's
+        :class:`~vdae.nn.Decoder` with its convolutional body (a linear layer, then the mirror
+        image of the encoder in 5 × 5 stride-2 transposed convolutions, ``activation``
+        between them). ``encoder_hidden`` and ``decoder_hidden`` are then unused. None: MLPs,
+        for point clouds and other vectors.
+    conv_channels : sequence of int, default=(32, 64, 128)
+        Channels of the convolution stages, image side first (with ``image_shape``).
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
+        Hidden activation of the MLPs and of the decoder (the convolutional encoder's is
+        LeakyReLU).
     epochs : int or None, default=None
         Passes over the data; None: max(3000 steps, 2 epochs).
     batch_size : int, default=256
@@ -54,9 +69,11 @@ class HypersphericalVAE(VariationalAutoencoderBase):
 
     Attributes
     ----------
-    encoder_ : torch.nn.Sequential
+    encoder_ : torch.nn.Sequential or ConvEncoder
         Standardised x (b, m) → (unnormalised μ, raw κ), shape (b, D + 1).
     decoder_ : Decoder
+        f_θ: latent z (b, D) → x (b, m) in data units (an MLP or, with ``image_shape``, a
+        convolutional body).
     history_ : list of float
         Mean loss per epoch.
     n_components_, n_features_in_ : int
@@ -84,6 +101,8 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         *,
         encoder_hidden: Sequence[int] = (256, 256, 256),
         decoder_hidden: Sequence[int] = (256, 256, 256),
+        image_shape: Sequence[int] | None = None,
+        conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
         epochs: int | None = None,
         batch_size: int = 256,
@@ -96,6 +115,8 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         self.n_components = n_components
         self.encoder_hidden = encoder_hidden
         self.decoder_hidden = decoder_hidden
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
         self.activation = activation
         self.epochs = epochs
         self.batch_size = batch_size

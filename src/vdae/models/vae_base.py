@@ -2,7 +2,12 @@
 
 The VAE baselines of the paper's comparisons (Sect. 6.4) use the VDAE's architecture: an MLP
 encoder with the VDAE's ``encoder_hidden`` widths and the VDAE's :class:`~vdae.nn.Decoder`
-(same widths, same data standardisation), so only the latent model differs. A baseline is a
+(same widths, same data standardisation), so only the latent model differs. On images
+(``image_shape`` given, the same option and defaults as the VDAE's) both networks are
+convolutional, DCGAN/WGAN-GP style (:mod:`vdae.nn.conv`): the encoder a
+:class:`~vdae.nn.conv.ConvEncoder` (5 × 5 stride-2 convolutions with ``conv_channels``
+channels and LeakyReLU, then a linear layer) and the decoder the VDAE's convolutional
+:class:`~vdae.nn.Decoder` (its mirror, transposed convolutions). A baseline is a
 subclass of :class:`VariationalAutoencoderBase` that sets its latent model through four hooks
 (see there); :data:`VAE_CONSTRAINTS` is the part of the parameter table they all share.
 """
@@ -16,11 +21,12 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    ACTIVATION, BOOL, DEVICE, FLOAT32_SCALE, HIDDEN, NONE, RANDOM_STATE, Interval,
+    ACTIVATION, BOOL, DEVICE, FLOAT32_SCALE, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval,
     check_array, check_finite_output, torch_generator,
 )
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from ..nn import Decoder, make_mlp
+from ..nn.conv import ConvEncoder
 from ..nn.likelihood import gaussian_nll
 from ..nn.state import load_module_state, module_state
 from .base import DecodedPriorMixin, GenerativeModel
@@ -31,6 +37,8 @@ __all__ = ["VariationalAutoencoderBase", "VAE_CONSTRAINTS"]
 VAE_CONSTRAINTS: dict = {
     "encoder_hidden": [HIDDEN],
     "decoder_hidden": [HIDDEN],
+    "image_shape": [IMAGE_SHAPE, NONE],
+    "conv_channels": [HIDDEN],
     "activation": [ACTIVATION],
     "epochs": [Interval(int, 1, None), NONE],
     "batch_size": [Interval(int, 2, None)],
@@ -46,7 +54,7 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
     """Shared fitting, inference and persistence of the VAE baselines.
 
     A subclass chooses the latent model through four hooks: :meth:`_encoder_width` (outputs of
-    the encoder MLP), :meth:`_posterior` (encoder output → a distribution with ``rsample``),
+    the encoder), :meth:`_posterior` (encoder output → a distribution with ``rsample``),
     :meth:`_kl` (KL of that posterior to the prior, per row) and :meth:`_prior_sample`.
     Training minimises the mean over batches of
 
@@ -82,10 +90,21 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
         total = self.epochs * per_epoch if self.epochs is not None else max(3000, 2 * per_epoch)
         return B, per_epoch, total
 
+    #: Hidden activation of the convolutional encoder (DCGAN's discriminator convention; the
+    #: WGAN-GP critic uses the same body). ``activation`` sets the MLPs' and the decoder's.
+    _conv_encoder_activation = "leaky_relu"
+
     def _make_networks(self, D: int, m: int) -> None:
-        """Fresh encoder_ (m → encoder width) and decoder_ (D → m) on device_."""
-        self.encoder_ = make_mlp(m, self.encoder_hidden, self._encoder_width(D), self.activation)
-        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation)
+        """Fresh encoder_ (m → encoder width) and decoder_ (D → m) on device_: MLPs, or with
+        ``image_shape`` a convolutional encoder and decoder (``conv_channels``)."""
+        if self.image_shape is None:
+            self.encoder_ = make_mlp(m, self.encoder_hidden, self._encoder_width(D),
+                                     self.activation)
+        else:
+            self.encoder_ = ConvEncoder(self.image_shape, self._encoder_width(D),
+                                        self.conv_channels, self._conv_encoder_activation)
+        self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation,
+                                image_shape=self.image_shape, channels=self.conv_channels)
         self.encoder_.to(self.device_), self.decoder_.to(self.device_)
         self.n_components_, self.n_features_in_ = D, m
 

@@ -11,11 +11,12 @@ import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
 from .._validation import (
-    ACTIVATION, DEVICE, BOOL, HIDDEN, NONE, RANDOM_STATE, Interval, check_array,
+    ACTIVATION, DEVICE, BOOL, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval, check_array,
     check_finite_output, torch_generator,
 )
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
+from ..nn.conv import ConvEncoder
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from ..nn.state import load_module_state, module_state
 from .base import DecodedPriorMixin, GenerativeModel
@@ -64,7 +65,8 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
     """Wasserstein GAN with gradient penalty: generator f_θ: R^D → R^m, critic f_w: R^m → R.
 
     Latent z ~ N(0, I_D); the generator is the VDAE's :class:`~vdae.nn.Decoder` (same widths,
-    same data standardisation), the critic an MLP on standardised data. Training alternates
+    same data standardisation), the critic an MLP on standardised data — or, on images
+    (``image_shape``), both convolutional (see ``image_shape``). Training alternates
     ``critic_steps`` (default 5, as in Gulrajani et al.) critic updates with one generator
     update, minimising
 
@@ -91,8 +93,24 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         λ = 10 collapsed the generator onto an arc (GW ×1000 ≈ 230–270, precision < 0.01)
         where λ = 0.1 gave GW 1.5, precision 0.91 (same steps). Use ≈ 0.1 for point clouds.
     generator_hidden, critic_hidden : sequence of int, default=(256, 256, 256)
-        Hidden widths (the VDAE decoder's defaults).
+        Hidden widths of the MLPs (the VDAE decoder's defaults).
+    image_shape : (h, w) or (h, w, c) or None, default=None
+        The shape of one image when the rows of X are flattened images (the image loaders'
+        ``Dataset.image_shape``; h·w·c must equal n_features). Both networks are then
+        convolutional, DCGAN/WGAN-GP style (:mod:`vdae.nn.conv`, the VDAE's image option): the
+        critic a :class:`~vdae.nn.conv.ConvEncoder` with one output — one 5 × 5 stride-2
+        convolution per entry of ``conv_channels`` (each halves the image, rounding up),
+        LeakyReLU activations and a linear layer, and no normalisation layers (the gradient
+        penalty is taken per sample, which batch normalisation would break; Gulrajani et al.
+        Sect. 4) — and the generator the VDAE's :class:`~vdae.nn.Decoder` with its
+        convolutional body (a linear layer, then the critic's mirror image in 5 × 5 stride-2
+        transposed convolutions, ``activation`` between them). ``generator_hidden`` and
+        ``critic_hidden`` are then unused. None: MLPs, for point clouds and other vectors.
+    conv_channels : sequence of int, default=(32, 64, 128)
+        Channels of the convolution stages, image side first (with ``image_shape``).
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
+        Hidden activation of the MLPs and of the generator (the convolutional critic's is
+        LeakyReLU).
     epochs : int or None, default=None
         Passes of the critic over the data (one critic step reads one batch); None:
         max(2000 generator steps, 2 epochs).
@@ -113,7 +131,7 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
     Attributes
     ----------
     generator_ : Decoder
-    critic_ : torch.nn.Sequential
+    critic_ : torch.nn.Sequential or ConvEncoder
         Standardised x (b, m) → score (b, 1); see :meth:`critic_score` for data units.
     history_ : list of float
         Mean critic loss L_critic per epoch.
@@ -141,6 +159,8 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         "gradient_penalty": [Interval(float, 0, None, closed="neither")],
         "generator_hidden": [HIDDEN],
         "critic_hidden": [HIDDEN],
+        "image_shape": [IMAGE_SHAPE, NONE],
+        "conv_channels": [HIDDEN],
         "activation": [ACTIVATION],
         "epochs": [Interval(int, 1, None), NONE],
         "batch_size": [Interval(int, 2, None)],
@@ -160,6 +180,8 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         gradient_penalty: float = 10.0,
         generator_hidden: Sequence[int] = (256, 256, 256),
         critic_hidden: Sequence[int] = (256, 256, 256),
+        image_shape: Sequence[int] | None = None,
+        conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
         epochs: int | None = None,
         batch_size: int = 256,
@@ -175,6 +197,8 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         self.gradient_penalty = gradient_penalty
         self.generator_hidden = generator_hidden
         self.critic_hidden = critic_hidden
+        self.image_shape = image_shape
+        self.conv_channels = conv_channels
         self.activation = activation
         self.epochs = epochs
         self.batch_size = batch_size
@@ -192,12 +216,22 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         self.history_ = self._train(X, torch_generator(rng, self.device_))
 
     def _build(self, X: np.ndarray, seed: int) -> None:
-        D, m = self.n_components, X.shape[1]
+        """New networks (weights from ``seed``) with the standardisation of X, on device_."""
         with seeded(seed):
-            self.generator_ = Decoder(D, m, self.generator_hidden, self.activation)
-            self.critic_ = make_mlp(m, self.critic_hidden, 1, self.activation)
+            self._make_networks(self.n_components, X.shape[1])
         self.generator_.set_data_scale(X)
         self.generator_.to(self.device_), self.critic_.to(self.device_)
+
+    def _make_networks(self, D: int, m: int) -> None:
+        """Fresh generator_ (D → m) and critic_ (m → 1): MLPs, or with ``image_shape`` a
+        convolutional generator and critic (``conv_channels``; the critic without
+        normalisation layers, as the gradient penalty requires)."""
+        self.generator_ = Decoder(D, m, self.generator_hidden, self.activation,
+                                  image_shape=self.image_shape, channels=self.conv_channels)
+        if self.image_shape is None:
+            self.critic_ = make_mlp(m, self.critic_hidden, 1, self.activation)
+        else:
+            self.critic_ = ConvEncoder(self.image_shape, 1, self.conv_channels, "leaky_relu")
         self.n_components_, self.n_features_in_ = D, m
 
     def _standardize(self, X: np.ndarray) -> torch.Tensor:
@@ -315,12 +349,9 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
                          "history": [float(h) for h in self.history_]}
 
     def _set_state(self, tensors, fitted) -> None:
-        D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
         self.device_ = resolve_device(self.device)
-        self.generator_ = Decoder(D, m, self.generator_hidden, self.activation)
-        self.critic_ = make_mlp(m, self.critic_hidden, 1, self.activation)
+        self._make_networks(int(fitted["n_components"]), int(fitted["n_features_in"]))
         load_module_state("generator", self.generator_, tensors)
         load_module_state("critic", self.critic_, tensors)
         self.generator_.to(self.device_).eval(), self.critic_.to(self.device_).eval()
         self.history_ = list(fitted.get("history", []))
-        self.n_components_, self.n_features_in_ = D, m
