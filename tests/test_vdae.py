@@ -84,6 +84,24 @@ def test_metropolis_chain_stays_on_the_manifold_and_does_not_drift(fitted, tmp_p
         model.sample(10, chain="gibbs")
 
 
+def test_kernel_jumps_stay_on_the_manifold_and_move_further(fitted):
+    """jump_kernels: same stationary law (samples as near the manifold as the local chain's),
+    more proposals accepted, longer moves in 5 steps; bad values are refused by name."""
+    name, data, fresh, model = fitted
+    S = model.sample(1500, n_steps=10, random_state=3, jump_kernels=10)
+    d = data.manifold.distance(S) / data.manifold.diameter
+    assert np.median(d) <= 0.01 and np.quantile(d, 0.95) <= 0.03
+    local, rate_local = model.metropolis_walk(fresh.X[:300], 5, random_state=3)
+    jumps, rate_jumps = model.metropolis_walk(fresh.X[:300], 5, random_state=3, jump_kernels=10)
+    assert rate_jumps > rate_local
+    move = [np.median(np.linalg.norm(w[5] - w[1], axis=1)) for w in (local, jumps)]
+    assert move[1] > move[0], move
+    with pytest.raises(TypeError, match="jump_kernels"):
+        model.sample(10, jump_kernels=2.5)
+    with pytest.raises(ValueError, match="jump_kernels"):
+        model.metropolis_walk(fresh.X[:3], 2, jump_kernels=-1)
+
+
 def test_random_walk_and_burst_shapes_and_locality(fitted):
     name, data, _, model = fitted
     traj = model.random_walk(data.X[:7], 5, random_state=0)

@@ -78,7 +78,8 @@ class VDAEInference(GenerativeModel):
         self.latent_density_ = step_shaped_density(Z, labels, self.covariance_)
 
     def metropolis_walk(self, X0, n_steps: int, random_state=None, *,
-                        step_scale: float = 1.0) -> tuple[np.ndarray, float]:
+                        step_scale: float = 1.0, jump_kernels: int = 0
+                        ) -> tuple[np.ndarray, float]:
         """Metropolis-adjusted latent chains from each row of ``X0`` (beyond the paper).
 
         The proposals of Algorithm 2, z' ~ N(z, s² C_φ(z)), accepted or rejected in diffusion
@@ -92,6 +93,14 @@ class VDAEInference(GenerativeModel):
         n_steps : int ≥ 0
         random_state : int, Generator or None
         step_scale : float > 0, default=1
+        jump_kernels : int ≥ 0, default=0
+            k > 0: every other step (on average) is a jump to one of the k kernels nearest to
+            the state (:func:`vdae.models.vdae.metropolis.metropolis_walk`), which keeps the
+            same stationary law but moves far more in many diffusion coordinates. On MNIST
+            (10 000 images, D = 13, 300 test seeds) local steps were accepted 11% of the time
+            and the decoded state did not change from step 1 to 5; with k = 10 (jumps only)
+            49% were accepted and the state moved 0.43 of a test image's distance to its 10th
+            nearest same-class training image (``experiments/benchmarks/mnist_walks.py``).
 
         Returns
         -------
@@ -102,22 +111,30 @@ class VDAEInference(GenerativeModel):
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
         return self._metropolis_trajectory(X0, n_steps, self._sampling_generator(random_state),
-                                           step_scale)
+                                           step_scale, self._check_jumps(jump_kernels))
+
+    @staticmethod
+    def _check_jumps(jump_kernels) -> int:
+        if isinstance(jump_kernels, bool) or not isinstance(jump_kernels, (int, np.integer)):
+            raise TypeError(f"jump_kernels must be an int >= 0; got {jump_kernels!r}.")
+        if jump_kernels < 0:
+            raise ValueError(f"jump_kernels must be >= 0; got {jump_kernels!r}.")
+        return int(jump_kernels)
 
     def _metropolis_trajectory(self, X0: np.ndarray, n_steps: int, gen: torch.Generator,
-                               step_scale: float) -> tuple[np.ndarray, float]:
-        states, rate = self._metropolis_states(X0, n_steps, gen, step_scale)
+                               step_scale: float, jumps: int = 0) -> tuple[np.ndarray, float]:
+        states, rate = self._metropolis_states(X0, n_steps, gen, step_scale, jumps)
         with torch.no_grad():
             traj = [to_tensor(X0, self.device_)] + [self.decoder_(z) for z in states[1:]]
         return check_finite_output(torch.stack(traj).cpu().numpy(), "X0"), rate
 
     def _metropolis_states(self, X0: np.ndarray, n_steps: int, gen: torch.Generator,
-                           step_scale: float) -> tuple[list[torch.Tensor], float]:
+                           step_scale: float, jumps: int = 0) -> tuple[list[torch.Tensor], float]:
         s = self._check_scale(step_scale)
         with torch.no_grad():
             z0 = to_tensor(self.transform(X0), self.device_)
             return metropolis_walk(z0, self.covariance_, self.latent_density_, n_steps, gen,
-                                   scale=s)
+                                   scale=s, jump_kernels=jumps)
 
     def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0,
                     chain: str = "paper") -> np.ndarray:
@@ -155,7 +172,8 @@ class VDAEInference(GenerativeModel):
         return check_finite_output(traj.cpu().numpy(), "X0")
 
     def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None,
-               step_scale: float = 1.0, chain: str = "metropolis") -> np.ndarray:
+               step_scale: float = 1.0, chain: str = "metropolis",
+               jump_kernels: int = 0) -> np.ndarray:
         """Draws from the walk's stationary distribution: ``n_steps`` steps from data seeds.
 
         Seeds are drawn uniformly from ``seeds_`` (training points, themselves samples of the
@@ -173,7 +191,7 @@ class VDAEInference(GenerativeModel):
         and therefore a stationary law that drifts from the data's: from 10 to 100 steps its
         GW ×1000 grew 1.1–2.3× on circle, torus and bunny (n = 2000, seeds 0 and 1), while the
         Metropolis chain's stayed within GW's noise (``benchmarks/vdae_quality.py`` prints
-        both).
+        both). ``jump_kernels`` (Metropolis chain only) as in :meth:`metropolis_walk`.
 
         Returns
         -------
@@ -183,13 +201,15 @@ class VDAEInference(GenerativeModel):
         n_samples = self._check_count(n_samples)
         n_steps = self._check_steps(n_steps)
         chain = self._check_chain(chain)
+        jumps = self._check_jumps(jump_kernels)
         rng = check_random_state(random_state)
         gen = self._sampling_generator(rng)
         seeds = self.seeds_[stratified_seed_rows(self.seed_labels_, n_samples, rng)]
         if chain == "metropolis":
             out = []
             for s in range(0, n_samples, 65536):
-                z = self._metropolis_states(seeds[s : s + 65536], n_steps, gen, step_scale)[0][-1]
+                z = self._metropolis_states(seeds[s : s + 65536], n_steps, gen, step_scale,
+                                            jumps)[0][-1]
                 with torch.no_grad():
                     out.append(self.decoder_(z).cpu().numpy())
             return check_finite_output(np.concatenate(out), "seeds")
