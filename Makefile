@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all bench-prior bench-vdae bench-scale clean
+.PHONY: demo test test-all bench-prior bench-vdae bench-noise bench-scale clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ bench-prior: $(STAMP)
 
 bench-vdae: $(STAMP)
 	$(PY) experiments/benchmarks/vdae_quality.py
+
+bench-noise: $(STAMP)
+	$(PY) experiments/benchmarks/noise_spread.py
 
 # Peers live in their own environments (see experiments/benchmarks/scale.py); absent ones are left out.
 PEER_DATAFOLD ?= ../peer-datafold/bin/python

@@ -37,6 +37,10 @@ def test_samples_lie_on_the_manifold_and_cover_it(fitted, chain):
 
     gap, _ = NearestNeighbors(n_neighbors=1).fit(S).kneighbors(fresh.X)
     assert gap.max() <= 0.1 * man.diameter
+    # noiseless data: the output law's residuals (mostly along the manifold) leave the
+    # samples as close to it as the decoder's means
+    M = model.sample(2000, random_state=0, chain=chain, noise=False)
+    assert np.median(d) <= 1.25 * np.median(man.distance(M) / man.diameter) + 1e-4
 
 
 def test_walks_do_not_degrade_with_steps(fitted):

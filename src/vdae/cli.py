@@ -170,7 +170,8 @@ def cmd_fit(args) -> None:
 
 def cmd_sample(args) -> None:
     model = _load_model(args.model)
-    S = model.sample(args.n, n_steps=args.steps, random_state=args.seed, chain=args.chain)
+    S = model.sample(args.n, n_steps=args.steps, random_state=args.seed, chain=args.chain,
+                     noise=not args.mean)
     np.save(args.output, S)
     print(f"{S.shape[0]} samples ({args.steps} walk steps) → {args.output}")
 
@@ -183,7 +184,8 @@ def cmd_walk(args) -> None:
         rng = np.random.default_rng(args.seed)
         X0 = model.seeds_[rng.integers(0, len(model.seeds_), 1)]
     X0 = np.repeat(X0, args.chains, axis=0) if len(X0) == 1 else X0
-    traj = model.random_walk(X0, args.steps, random_state=args.seed, chain=args.chain)
+    traj = model.random_walk(X0, args.steps, random_state=args.seed, chain=args.chain,
+                             noise=not args.mean)
     np.save(args.output, traj)
     print(f"walk of {traj.shape[0] - 1} steps × {traj.shape[1]} chains → {args.output}")
 
@@ -191,7 +193,7 @@ def cmd_walk(args) -> None:
 def cmd_burst(args) -> None:
     model = _load_model(args.model)
     x = model.seeds_[np.random.default_rng(args.seed).integers(0, len(model.seeds_))]
-    B = model.burst(x, args.n, random_state=args.seed)
+    B = model.burst(x, args.n, random_state=args.seed, noise=not args.mean)
     np.save(args.output, np.concatenate([x[None], B]))
     print(f"seed + {args.n} single-step draws → {args.output}")
 
@@ -249,6 +251,14 @@ def _add_chain_option(parser: argparse.ArgumentParser, default: str) -> None:
                              f"(default: {default})")
 
 
+def _add_mean_option(parser: argparse.ArgumentParser) -> None:
+    """``--mean`` of ``sample``, ``walk`` and ``burst``: the decoder's means (``noise=False``)."""
+    parser.add_argument("--mean", action="store_true",
+                        help="output the decoder's means ψ_θ⁻¹(z) instead of draws from "
+                             "p_θ(x|z) (mean plus a nearby training residual, which keeps "
+                             "the data's noise)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="vdae", description="Variational diffusion autoencoders.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -283,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-n", type=_COUNT, required=True, help="number of samples")
     s.add_argument("--steps", type=_NONNEG, default=10, help="walk steps (default 10)")
     _add_chain_option(s, "metropolis")
+    _add_mean_option(s)
     s.add_argument("-o", "--output", required=True, help=".npy file to write")
 
     s = add("walk", cmd_walk, "random-walk trajectories (n_steps+1, chains, features)")
@@ -291,11 +302,13 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--chains", type=_COUNT, default=1000, help="chains from a single seed")
     s.add_argument("--steps", type=_NONNEG, default=20)
     _add_chain_option(s, "paper")
+    _add_mean_option(s)
     s.add_argument("-o", "--output", required=True)
 
     s = add("burst", cmd_burst, "single-step draws from p(x'|x) around one data seed")
     s.add_argument("model")
     s.add_argument("-n", type=_COUNT, default=2000)
+    _add_mean_option(s)
     s.add_argument("-o", "--output", required=True)
 
     s = add("embed", cmd_embed, "diffusion coordinates of data (the prior alone)")

@@ -5,6 +5,13 @@ Metropolis-adjusted latent walk), bursts and latent draws.
 (``encoder_``, ``decoder_``, ``covariance_``, ``seeds_``, ``seed_labels_``, ``device_``,
 ``n_components_``, ``n_features_in_``), so fitting (:mod:`.training`) and using a model are
 separate files.
+
+Every sampler emits draws from the output law p_θ(x | z) (:mod:`.likelihood`: the decoder's mean
+plus a training residual of a nearby anchor) with ``noise=True``, the default, or the decoder's
+mean ψ_θ⁻¹(z) with ``noise=False``. The chains themselves move on latent points (or, in
+Algorithm 2, on decoded means), so the output noise never compounds across steps, and the
+residuals are drawn after the chain: ``noise=False`` gives the same chain as ``noise=True``
+without its residuals.
 """
 
 from __future__ import annotations
@@ -12,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..._torch import batched_apply, to_tensor
+from ..._torch import batched_apply, in_chunks, to_tensor
 from ..._validation import check_array, check_finite_output, check_random_state
 from ..base import GenerativeModel
+from .likelihood import ResidualLaw
 from .metropolis import metropolis_walk, step_shaped_density
 from .random_walk import latent_step, random_walk, stratified_seed_rows
 
@@ -67,6 +75,14 @@ class VDAEInference(GenerativeModel):
             raise ValueError(f"chain must be one of {self._CHAINS}; got {chain!r}.")
         return chain
 
+    def _build_sampling_laws(self) -> None:
+        """What the samplers read, built by ``fit`` and ``load`` from the fitted modules and
+        ``seeds_``: ``latent_density_`` and ``residual_law_``."""
+        self._build_latent_density()
+        seeds = to_tensor(self.seeds_, self.device_)
+        self.residual_law_ = ResidualLaw.from_points(seeds, self._encode, self.decoder_,
+                                                     self.residual_neighbors)
+
     def _build_latent_density(self) -> None:
         """``latent_density_``, the Metropolis walk's target (:func:`step_shaped_density`) at up
         to 20 000 seeds (a fixed subsample, so a loaded model has the same target)."""
@@ -77,8 +93,24 @@ class VDAEInference(GenerativeModel):
         labels = torch.as_tensor(self.seed_labels_[keep].astype(np.int64), device=self.device_)
         self.latent_density_ = step_shaped_density(Z, labels, self.covariance_)
 
+    @staticmethod
+    def _check_noise(noise) -> bool:
+        if not isinstance(noise, (bool, np.bool_)):
+            raise TypeError(f"noise must be True or False; got {noise!r}.")
+        return bool(noise)
+
+    def _emit(self, x_mean: torch.Tensor, z: torch.Tensor | None, gen: torch.Generator,
+              noise: bool) -> torch.Tensor:
+        """Points to return: the decoder's means x_mean (b, m) at latent points z (b, D; None:
+        ψ(x_mean)), plus a residual drawn from p_θ(x | z) when ``noise``."""
+        if not noise:
+            return x_mean
+        with torch.no_grad():
+            z = self._encode(x_mean) if z is None else z
+            return x_mean + self.residual_law_.draw(z, gen)
+
     def metropolis_walk(self, X0, n_steps: int, random_state=None, *,
-                        step_scale: float = 1.0, jump_kernels: int = 0
+                        step_scale: float = 1.0, jump_kernels: int = 0, noise: bool = True
                         ) -> tuple[np.ndarray, float]:
         """Metropolis-adjusted latent chains from each row of ``X0`` (beyond the paper).
 
@@ -101,6 +133,9 @@ class VDAEInference(GenerativeModel):
             and the decoded state did not change from step 1 to 5; with k = 10 (jumps only)
             49% were accepted and the state moved 0.43 of a test image's distance to its 10th
             nearest same-class training image (``experiments/benchmarks/mnist_walks.py``).
+        noise : bool, default=True
+            Emit draws from p_θ(x | z) (:mod:`vdae.models.vdae.likelihood`); False: the
+            decoder's mean. The chain is the same either way.
 
         Returns
         -------
@@ -111,7 +146,8 @@ class VDAEInference(GenerativeModel):
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
         return self._metropolis_trajectory(X0, n_steps, self._sampling_generator(random_state),
-                                           step_scale, self._check_jumps(jump_kernels))
+                                           step_scale, self._check_jumps(jump_kernels),
+                                           self._check_noise(noise))
 
     @staticmethod
     def _check_jumps(jump_kernels) -> int:
@@ -122,10 +158,12 @@ class VDAEInference(GenerativeModel):
         return int(jump_kernels)
 
     def _metropolis_trajectory(self, X0: np.ndarray, n_steps: int, gen: torch.Generator,
-                               step_scale: float, jumps: int = 0) -> tuple[np.ndarray, float]:
+                               step_scale: float, jumps: int = 0, noise: bool = True
+                               ) -> tuple[np.ndarray, float]:
         states, rate = self._metropolis_states(X0, n_steps, gen, step_scale, jumps)
         with torch.no_grad():
-            traj = [to_tensor(X0, self.device_)] + [self.decoder_(z) for z in states[1:]]
+            traj = [to_tensor(X0, self.device_)] + [
+                self._emit(self.decoder_(z), z, gen, noise) for z in states[1:]]
         return check_finite_output(torch.stack(traj).cpu().numpy(), "X0"), rate
 
     def _metropolis_states(self, X0: np.ndarray, n_steps: int, gen: torch.Generator,
@@ -137,7 +175,7 @@ class VDAEInference(GenerativeModel):
                                    scale=s, jump_kernels=jumps)
 
     def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0,
-                    chain: str = "paper") -> np.ndarray:
+                    chain: str = "paper", noise: bool = True) -> np.ndarray:
         """Chains x_{t+1} ~ p(x | x_t) from each row of ``X0`` (Algorithm 2).
 
         Parameters
@@ -157,6 +195,10 @@ class VDAEInference(GenerativeModel):
             embeddings, shaped like the local steps, as the target, and decoded only for output;
             its stationary law does not drift with the number of steps (the default of
             :meth:`sample`); :meth:`metropolis_walk` also returns its acceptance rate.
+        noise : bool, default=True
+            Emit draws from p_θ(x | z) (:mod:`vdae.models.vdae.likelihood`) at every step after
+            the seed; False: the decoder's means. The chain moves on the means either way, so
+            the residuals do not compound.
 
         Returns
         -------
@@ -165,15 +207,17 @@ class VDAEInference(GenerativeModel):
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
         chain = self._check_chain(chain)
+        noise = self._check_noise(noise)
         gen = self._sampling_generator(random_state)
         if chain == "metropolis":
-            return self._metropolis_trajectory(X0, n_steps, gen, step_scale)[0]
+            return self._metropolis_trajectory(X0, n_steps, gen, step_scale, noise=noise)[0]
         traj = random_walk(self._stepper(step_scale), to_tensor(X0, self.device_), n_steps, gen)
+        traj = torch.stack([traj[0]] + [self._emit(x, None, gen, noise) for x in traj[1:]])
         return check_finite_output(traj.cpu().numpy(), "X0")
 
     def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None,
                step_scale: float = 1.0, chain: str = "metropolis",
-               jump_kernels: int = 0) -> np.ndarray:
+               jump_kernels: int = 0, noise: bool = True) -> np.ndarray:
         """Draws from the walk's stationary distribution: ``n_steps`` steps from data seeds.
 
         Seeds are drawn uniformly from ``seeds_`` (training points, themselves samples of the
@@ -193,6 +237,11 @@ class VDAEInference(GenerativeModel):
         Metropolis chain's stayed within GW's noise (``benchmarks/vdae_quality.py`` prints
         both). ``jump_kernels`` (Metropolis chain only) as in :meth:`metropolis_walk`.
 
+        ``noise=True`` (the default) draws each sample from the output law p_θ(x | z) at the
+        chain's last latent point (:mod:`vdae.models.vdae.likelihood`), so samples of noisy
+        data have the data's spread across the manifold; ``noise=False`` returns the decoder's
+        mean ψ_θ⁻¹(z), a point on the learned manifold.
+
         Returns
         -------
         ndarray of shape (n_samples, n_features_in_)
@@ -202,29 +251,38 @@ class VDAEInference(GenerativeModel):
         n_steps = self._check_steps(n_steps)
         chain = self._check_chain(chain)
         jumps = self._check_jumps(jump_kernels)
+        noise = self._check_noise(noise)
         rng = check_random_state(random_state)
         gen = self._sampling_generator(rng)
         seeds = self.seeds_[stratified_seed_rows(self.seed_labels_, n_samples, rng)]
         if chain == "metropolis":
-            out = []
-            for s in range(0, n_samples, 65536):
-                z = self._metropolis_states(seeds[s : s + 65536], n_steps, gen, step_scale,
+            def draw(start: int, stop: int) -> torch.Tensor:
+                z = self._metropolis_states(seeds[start:stop], n_steps, gen, step_scale,
                                             jumps)[0][-1]
-                with torch.no_grad():
-                    out.append(self.decoder_(z).cpu().numpy())
-            return check_finite_output(np.concatenate(out), "seeds")
-        step = self._stepper(step_scale)
-        out = [random_walk(step, to_tensor(seeds[s : s + 65536], self.device_), n_steps,
-                           gen, keep_trajectory=False).cpu().numpy()
-               for s in range(0, n_samples, 65536)]
-        return np.concatenate(out)
+                return self._emit(self.decoder_(z), z, gen, noise)
+        else:
+            step = self._stepper(step_scale)
 
-    def burst(self, x, n_samples: int, random_state=None, *, step_scale: float = 1.0) -> np.ndarray:
+            def draw(start: int, stop: int) -> torch.Tensor:
+                x = random_walk(step, to_tensor(seeds[start:stop], self.device_), n_steps, gen,
+                                keep_trajectory=False)
+                return self._emit(x, None, gen, noise)
+        return check_finite_output(in_chunks(draw, n_samples), "seeds")
+
+    def burst(self, x, n_samples: int, random_state=None, *, step_scale: float = 1.0,
+              noise: bool = True) -> np.ndarray:
         """Single-step draws from p(x' | x) (paper Fig. 4 d–f).
 
         Parameters
         ----------
         x : array-like of shape (n_features,) or (1, n_features)
+        n_samples : int ≥ 1
+        random_state : int, Generator or None
+        step_scale : float > 0, default=1
+            As in :meth:`random_walk`.
+        noise : bool, default=True
+            Draw x' from p_θ(x' | z') (:mod:`vdae.models.vdae.likelihood`); False: the
+            decoder's mean ψ_θ⁻¹(z').
 
         Returns
         -------
@@ -236,10 +294,15 @@ class VDAEInference(GenerativeModel):
         if x.shape[0] != 1:
             raise ValueError(f"x must be a single point; got {x.shape[0]} rows.")
         n_samples = self._check_count(n_samples)
+        noise = self._check_noise(noise)
+        s = self._check_scale(step_scale)
         gen = self._sampling_generator(random_state)
         X0 = to_tensor(np.repeat(x, n_samples, axis=0), self.device_)
         with torch.no_grad():
-            return check_finite_output(self._stepper(step_scale)(X0, gen).cpu().numpy(), "x")
+            z = self._encode(X0)
+            z_new = latent_step(z, s * self.covariance_(z), gen)
+            out = self._emit(self.decoder_(z_new), z_new, gen, noise)
+        return check_finite_output(out.cpu().numpy(), "x")
 
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
         """ψ of seeds drawn from ``seeds_`` (the VDAE's latent law is the data's embedding).

@@ -71,8 +71,17 @@ class VDAE(VDAEInference):
     covariance_ridge : float, default=0.1
         ρ in Σ* + ρ tr(Σ*)/D · I.
     likelihood_variance : float, default=1.0
-        c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I), in standardised data units (the data are centred
-        and divided by their largest absolute coordinate, so they lie in [-1, 1]).
+        c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data units
+        (the data are centred and divided by their largest absolute coordinate, so they lie in
+        [-1, 1]); it balances the reconstruction term against the KL term. Sampling uses the
+        output law learned after training instead (``residual_neighbors``).
+    residual_neighbors : int, default=16
+        K of the output law p_θ(x | z) that the samplers draw from
+        (:mod:`vdae.models.vdae.likelihood`): the decoder's mean plus the training residual
+        x_j − ψ_θ⁻¹(ψ(x_j)) of one of the K seeds nearest to z in diffusion coordinates. It
+        restores the data's spread across the manifold (noise) that the mean alone drops;
+        on noiseless data the residuals are the decoder's tiny error. Larger K: a smoother
+        estimate of how the spread varies along the manifold, blurred over a wider region.
     neighbor_pool : {"auto", "data", "neighbors", "batch"}, default="auto"
         Where x' of Eq. 6 is searched: "batch", the paper's training batch A; "data", the
         whole training set (a choice of ours: no quantisation by the batch, but O(n) per
@@ -121,13 +130,18 @@ class VDAE(VDAEInference):
     latent_density_ : LatentDensity
         The Metropolis walk's target (:func:`~vdae.models.vdae.metropolis.step_shaped_density`
         at up to 20 000 seeds), built by ``fit`` and ``load``.
+    residual_law_ : ResidualLaw
+        The samplers' output law p_θ(x | z) (:class:`~vdae.models.vdae.likelihood.ResidualLaw`:
+        the seeds' embeddings and residuals), built by ``fit`` and ``load``.
 
     Notes
     -----
     Choices where the paper is silent or its code differs: Σ* is a true centred covariance of a
     k-neighbourhood (the authors' code uses an uncentred second moment, which inflates steps);
-    α is honoured; the KL has its ½; samples are the decoder mean (adding N(0, cI) noise with
-    c = 1 would drown the manifold); C_φ reads ψ(x) rather than x.
+    α is honoured; the KL has its ½; samples are drawn from an output law learned after training
+    (the decoder's mean plus a nearby training residual, :mod:`vdae.models.vdae.likelihood`)
+    rather than from N(ψ_θ⁻¹(z), c I) with the training c (c = 1 would drown the manifold, and
+    the mean alone drops the data's noise); C_φ reads ψ(x) rather than x.
 
     In a torch.distributed process group (e.g. launched by ``torchrun``), rank 0 fits the prior
     and broadcasts it; C_φ and ψ_θ⁻¹ train under DistributedDataParallel, each rank drawing
@@ -156,6 +170,7 @@ class VDAE(VDAEInference):
         "covariance_neighbors": [Interval(int, 2, None), NONE],
         "covariance_ridge": [Interval(float, 0, None, closed="neither")],
         "likelihood_variance": [FLOAT32_SCALE],
+        "residual_neighbors": [Interval(int, 1, None)],
         "neighbor_pool": [Options(("auto", "data", "neighbors", "batch"))],
         "decoder_hidden": [HIDDEN],
         "covariance_hidden": [HIDDEN],
@@ -187,6 +202,7 @@ class VDAE(VDAEInference):
         covariance_neighbors: int | None = None,
         covariance_ridge: float = 0.1,
         likelihood_variance: float = 1.0,
+        residual_neighbors: int = 16,
         neighbor_pool: Literal["auto", "data", "neighbors", "batch"] = "auto",
         decoder_hidden: Sequence[int] = (256, 256, 256),
         covariance_hidden: Sequence[int] = (128, 128),
@@ -214,6 +230,7 @@ class VDAE(VDAEInference):
         self.covariance_neighbors = covariance_neighbors
         self.covariance_ridge = covariance_ridge
         self.likelihood_variance = likelihood_variance
+        self.residual_neighbors = residual_neighbors
         self.neighbor_pool = neighbor_pool
         self.decoder_hidden = decoder_hidden
         self.covariance_hidden = covariance_hidden
@@ -289,7 +306,7 @@ class VDAE(VDAEInference):
         self.history_ = train_local_elbo(self, X, L_star, neighbors, state, saver)
         keep = np.sort(state.rng.choice(n, min(n, self.n_seeds), replace=False))
         self.seeds_, self.seed_labels_ = X[keep], state.labels[keep]
-        self._build_latent_density()
+        self._build_sampling_laws()
         return self
 
     def _fit_prior(self, X: np.ndarray, fingerprint: dict, rank: int, size: int) -> TrainState:
@@ -347,4 +364,4 @@ class VDAE(VDAEInference):
         self.eigenvalues_ = t["eigenvalues"]
         if self.seeds_.shape[1] != m:
             raise ValueError("seed array does not match n_features_in")
-        self._build_latent_density()
+        self._build_sampling_laws()
