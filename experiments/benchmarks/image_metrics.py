@@ -11,8 +11,24 @@ with FD, KID (100 subsets of 1000) and PRDC (k = 5) in the 128-d penultimate fea
 
     python experiments/benchmarks/image_metrics.py [--dataset mnist] [--n 10000] [--retrain]
 
-Measured results are in the header of the commit that last changed this file's numbers; see
-the report printed by the script.
+Measured 2026-12-04 on the shared 2-core CPU machine (about 0.6 of a core free; torch 2
+threads): the MNIST network (conv 32 → pool → conv 64 → pool → FC 128 → 10, 3 epochs, batch
+64, Adam 1.5e-3 with cosine decay, dropout 0.25) trained in 1006 s and reaches 0.9923 test
+accuracy on the 10 000 test images. Reference: the 10 000 test images; each metric row
+about 43 s (features 6 s per 10 000 images)::
+
+    generated set       n        FD       KID       ±   prec recall   dens  cover
+    real (floor)    10000     3.019   0.60783 5.31744  0.939  0.949  0.929  0.948
+    blurred 3x3     10000   379.853 435.15317 31.23624  0.988  0.010  1.263  0.216
+    noise           10000  1463.692 640.68750 36.08785  1.000  0.000  1.290  0.004
+
+Reading: FD, KID, recall and coverage separate the three sets by orders of magnitude (FD
+floor 3.0 vs 380 blurred vs 1464 noise; coverage 0.95 vs 0.22 vs 0.004). Precision and
+density do not flag them: blurred digits are still recognisable digits, and the features of
+noise images have small norms (median 14 vs 44 for real digits), near the low-activation
+region where ambiguous real digits have large 5-NN balls (radius ~20, median 12), so every
+noise image falls in some real ball. Read precision/density together with recall/coverage
+and FD/KID. The FD floor depends on the sample size (22.7 with 3000 images per set).
 """
 
 from __future__ import annotations

@@ -115,7 +115,7 @@ def pretrained_features(
     Parameters
     ----------
     name : {"mnist", "coil20", "frey"}
-        ``"mnist"``: digit classifier (28 × 28, 10 classes; about 99 % test accuracy after 3
+        ``"mnist"``: digit classifier (28 × 28, 10 classes; 99.2 % test accuracy after 3
         epochs). ``"coil20"``: object classifier on the processed COIL-20 images resized to
         32 × 32 (20 classes). ``"frey"``: the Frey faces have no labels, so a convolutional
         autoencoder (28 × 20 → 128 → 28 × 20) is trained and its 128-unit bottleneck is the
@@ -234,6 +234,15 @@ def image_quality(
         ``fd`` (squared feature units), ``kid`` and ``kid_std`` (kernel units), and
         ``precision``, ``recall``, ``density``, ``coverage`` (fractions; density can
         exceed 1). Lower fd / kid and values near 1 of the others are better.
+
+    Notes
+    -----
+    On MNIST (10 000 test vs 10 000 training images) the floors are about fd 3.0, kid 0.6,
+    precision 0.94, recall 0.95, density 0.93, coverage 0.95 (see
+    ``experiments/benchmarks/image_metrics.py``). Precision and density can stay high for
+    images far from the data (uniform noise scores precision 1 on MNIST: its features fall in
+    the large k-NN balls of ambiguous real digits), so read them with recall, coverage, fd
+    and kid; fd is biased upwards for small samples, so compare values at equal sizes.
     """
     ext = extractor if extractor is not None else pretrained_features(
         dataset, verbose=verbose, device=device)
