@@ -1,5 +1,5 @@
 """The VDAE's output law p_θ(x | z) (vdae.models.vdae.likelihood): neighbour search, residuals,
-and what a draw may return."""
+and the law of a draw."""
 
 import numpy as np
 import torch
@@ -27,17 +27,27 @@ def test_residuals_are_what_the_decoder_misses():
     assert law.n_neighbors == 3  # clipped to the number of anchors
 
 
-def test_a_draw_is_the_residual_of_one_of_the_k_nearest_anchors_uniformly():
+def test_a_draw_has_the_mean_and_covariance_of_the_k_nearest_residuals():
+    """Anchors 0..9 on a line; at z = 4.2 the 3 nearest are 4, 5, 3, whose residuals (by hand)
+    have mean (1, 0) and unbiased covariance [[1, 1.5], [1.5, 3]]; anchor 9's residual is far
+    away and must not enter."""
     anchors = torch.arange(10, dtype=torch.float32)[:, None]
-    residuals = torch.arange(10, dtype=torch.float32)[:, None] * 100
+    residuals = torch.full((10, 2), 100.0)
+    residuals[3], residuals[4], residuals[5] = (torch.tensor([0.0, -1.0]),
+                                                torch.tensor([1.0, -1.0]),
+                                                torch.tensor([2.0, 2.0]))
     law = ResidualLaw(anchors, residuals, n_neighbors=3)
-    z = torch.full((30000, 1), 4.2)  # nearest anchors 4, 5, 3
-    gen = torch.Generator().manual_seed(0)
-    r = law.draw(z, gen)[:, 0].numpy()
-    values, counts = np.unique(r, return_counts=True)
-    np.testing.assert_array_equal(values, [300, 400, 500])
-    np.testing.assert_allclose(counts / len(r), 1 / 3, atol=0.01)  # 6 binomial sd
+    z = torch.full((100000, 1), 4.2)
+    r = law.draw(z, torch.Generator().manual_seed(0), chunk=3000).numpy().astype(np.float64)
+    np.testing.assert_allclose(r.mean(0), [1.0, 0.0], atol=0.03)
+    np.testing.assert_allclose(np.cov(r.T), [[1.0, 1.5], [1.5, 3.0]], rtol=0.03)
+    # rank K - 1: with K = 2 the draws lie on the line through the two residuals
+    law.n_neighbors = 2  # nearest 4 and 5: span through (1, -1) along (1, 3)
+    r = law.draw(z[:500], torch.Generator().manual_seed(1)).numpy()
+    np.testing.assert_allclose(3 * (r[:, 0] - 1.0) - (r[:, 1] + 1.0), 0.0, atol=1e-5)
     law.n_neighbors = 1
-    assert set(law.draw(z[:100], gen)[:, 0].tolist()) == {400.0}
-    x = law.sample(z[:4], lambda z: z * 0 + 1, gen)
-    np.testing.assert_array_equal(x.numpy(), np.full((4, 1), 401.0))
+    np.testing.assert_array_equal(law.draw(z[:4], torch.Generator()).numpy(),
+                                  np.tile([1.0, -1.0], (4, 1)))
+    x = law.sample(z[:4], lambda z: torch.ones((len(z), 2)), torch.Generator())
+    np.testing.assert_array_equal(x.numpy(), np.tile([2.0, 0.0], (4, 1)))
+    assert law.draw(z[:0], torch.Generator()).shape == (0, 2)

@@ -255,7 +255,7 @@ def _add_mean_option(parser: argparse.ArgumentParser) -> None:
     """``--mean`` of ``sample``, ``walk`` and ``burst``: the decoder's means (``noise=False``)."""
     parser.add_argument("--mean", action="store_true",
                         help="output the decoder's means ψ_θ⁻¹(z) instead of draws from "
-                             "p_θ(x|z) (mean plus a nearby training residual, which keeps "
+                             "p_θ(x|z) (mean plus a Gaussian of nearby training residuals, which keeps "
                              "the data's noise)")
 
 

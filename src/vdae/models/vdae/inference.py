@@ -7,7 +7,7 @@ Metropolis-adjusted latent walk), bursts and latent draws.
 separate files.
 
 Every sampler emits draws from the output law p_θ(x | z) (:mod:`.likelihood`: the decoder's mean
-plus a training residual of a nearby anchor) with ``noise=True``, the default, or the decoder's
+plus a Gaussian fitted to the training residuals of nearby seeds) with ``noise=True``, the default, or the decoder's
 mean ψ_θ⁻¹(z) with ``noise=False``. The chains themselves move on latent points (or, in
 Algorithm 2, on decoded means), so the output noise never compounds across steps, and the
 residuals are drawn after the chain: ``noise=False`` gives the same chain as ``noise=True``

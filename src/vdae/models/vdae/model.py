@@ -75,13 +75,14 @@ class VDAE(VDAEInference):
         (the data are centred and divided by their largest absolute coordinate, so they lie in
         [-1, 1]); it balances the reconstruction term against the KL term. Sampling uses the
         output law learned after training instead (``residual_neighbors``).
-    residual_neighbors : int, default=16
+    residual_neighbors : int ≥ 2, default=16
         K of the output law p_θ(x | z) that the samplers draw from
-        (:mod:`vdae.models.vdae.likelihood`): the decoder's mean plus the training residual
-        x_j − ψ_θ⁻¹(ψ(x_j)) of one of the K seeds nearest to z in diffusion coordinates. It
-        restores the data's spread across the manifold (noise) that the mean alone drops;
-        on noiseless data the residuals are the decoder's tiny error. Larger K: a smoother
-        estimate of how the spread varies along the manifold, blurred over a wider region.
+        (:mod:`vdae.models.vdae.likelihood`): the decoder's mean plus a Gaussian with the mean
+        and covariance of the training residuals x_j − ψ_θ⁻¹(ψ(x_j)) of the K seeds nearest to
+        z in diffusion coordinates. It restores the data's spread across the manifold (noise)
+        that the mean alone drops; on noiseless data the residuals are the decoder's small
+        error. Larger K: a smoother, higher-rank estimate of how the spread varies along the
+        manifold, averaged over a wider region.
     neighbor_pool : {"auto", "data", "neighbors", "batch"}, default="auto"
         Where x' of Eq. 6 is searched: "batch", the paper's training batch A; "data", the
         whole training set (a choice of ours: no quantisation by the batch, but O(n) per
@@ -139,7 +140,8 @@ class VDAE(VDAEInference):
     Choices where the paper is silent or its code differs: Σ* is a true centred covariance of a
     k-neighbourhood (the authors' code uses an uncentred second moment, which inflates steps);
     α is honoured; the KL has its ½; samples are drawn from an output law learned after training
-    (the decoder's mean plus a nearby training residual, :mod:`vdae.models.vdae.likelihood`)
+    (the decoder's mean plus a Gaussian fitted to nearby training residuals,
+    :mod:`vdae.models.vdae.likelihood`)
     rather than from N(ψ_θ⁻¹(z), c I) with the training c (c = 1 would drown the manifold, and
     the mean alone drops the data's noise); C_φ reads ψ(x) rather than x.
 
@@ -170,7 +172,7 @@ class VDAE(VDAEInference):
         "covariance_neighbors": [Interval(int, 2, None), NONE],
         "covariance_ridge": [Interval(float, 0, None, closed="neither")],
         "likelihood_variance": [FLOAT32_SCALE],
-        "residual_neighbors": [Interval(int, 1, None)],
+        "residual_neighbors": [Interval(int, 2, None)],
         "neighbor_pool": [Options(("auto", "data", "neighbors", "batch"))],
         "decoder_hidden": [HIDDEN],
         "covariance_hidden": [HIDDEN],
