@@ -230,9 +230,10 @@ class DecodedPriorMixin:
     """``sample`` and ``latent_sample`` for a model that decodes draws of a fixed prior p(z).
 
     The VAE and GAN baselines mix this in before :class:`GenerativeModel`. A subclass provides
-    ``_prior_sample(n, gen)`` (n torch draws of p(z), shape (n, D), on ``device_``),
-    ``_prior_numpy(rng, n)`` (the same law drawn from a numpy Generator, float32) and
-    ``_decoder_module()`` (the network f_θ : (b, D) → (b, m), in data units).
+    ``_decoder_module()`` (the network f_θ : (b, D) → (b, m), in data units) and, for a prior
+    other than N(0, I_D), ``_prior_sample(n, gen)`` (n torch draws of p(z), shape (n, D), on
+    ``device_``) and ``_prior_numpy(rng, n)`` (the same law drawn from a numpy Generator,
+    float32).
     """
 
     def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
@@ -260,6 +261,11 @@ class DecodedPriorMixin:
         self._check_fitted()
         n_samples = self._check_count(n_samples)
         return self._prior_numpy(check_random_state(random_state), n_samples)
+
+    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        """n draws of N(0, I_D) from ``gen``, shape (n, D), on ``device_`` (override for
+        another prior)."""
+        return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
 
     def _prior_numpy(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n draws of N(0, I_D) from ``rng``, float32 (override for another prior)."""

@@ -173,9 +173,6 @@ class BetaVAE(VariationalAutoencoderBase):
     def _kl(self, posterior: DiagonalNormal) -> torch.Tensor:
         return posterior.kl_to_standard_normal()
 
-    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
-
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
         """Choose β if needed (see the class docstring), then train on all of X."""
         if self.beta is None:
