@@ -22,8 +22,8 @@ from sklearn.utils.metaestimators import available_if
 
 from .._torch import in_chunks, resolve_device
 from .._validation import (
-    FLOAT32_SPAN, check_array, check_image_shape, check_is_fitted, check_random_state, check_span,
-    validate_params,
+    FLOAT32_SPAN, check_array, check_image_shape, check_int, check_is_fitted, check_random_state,
+    check_span, validate_params,
 )
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
@@ -111,25 +111,28 @@ class GenerativeModel(BaseEstimator):
 
     @staticmethod
     def _check_steps(n_steps, name: str = "n_steps") -> int:
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
-            raise TypeError(f"{name} must be an int >= 0; got {n_steps!r}.")
-        if n_steps < 0:
-            raise ValueError(f"{name} must be >= 0; got {n_steps}.")
-        return int(n_steps)
+        """A number of steps: an int >= 0."""
+        return check_int(n_steps, name, minimum=0)
 
     @staticmethod
     def _check_count(n, name: str = "n_samples") -> int:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"{name} must be an int >= 1; got {n!r}.")
-        if n < 1:
-            raise ValueError(f"{name} must be >= 1; got {n}.")
-        return int(n)
+        """A number of draws: an int >= 1."""
+        return check_int(n, name, minimum=1)
 
     def _sampling_generator(self, random_state) -> torch.Generator:
+        """A torch Generator on ``device_`` seeded from ``random_state`` (a Generator given
+        there is advanced)."""
         rng = check_random_state(random_state)
         gen = torch.Generator(device=self.device_)
         gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
         return gen
+
+    def _start_sampling(self, n_samples, random_state) -> tuple[int, torch.Generator]:
+        """The checks every sampler starts with: fitted, ``n_samples`` an int >= 1; returns it
+        with the draws' generator (:meth:`_sampling_generator`)."""
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        return n_samples, self._sampling_generator(random_state)
 
     # ------------------------------------------------------------- the contract
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
@@ -249,9 +252,7 @@ class DecodedPriorMixin:
         -------
         ndarray of shape (n_samples, n_features_in_)
         """
-        self._check_fitted()
-        n_samples = self._check_count(n_samples)
-        gen = self._sampling_generator(random_state)
+        n_samples, gen = self._start_sampling(n_samples, random_state)
         decode = self._decoder_module()
         return in_chunks(lambda a, b: decode(self._prior_sample(b - a, gen)), n_samples)
 
