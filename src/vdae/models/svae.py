@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import Interval
+from .._validation import Interval, store_params
 from .distributions import VonMisesFisher, sample_uniform_sphere
 from .vae_base import VAE_CONSTRAINTS, VariationalAutoencoderBase
 
@@ -88,23 +88,9 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         batch_size: int = 256,
         learning_rate: float = 1e-3,
         likelihood_variance: float = 0.01,
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
+        device: str = "auto", random_state=None, verbose: int = 1,
     ):
-        self.n_components = n_components
-        self.encoder_hidden = encoder_hidden
-        self.decoder_hidden = decoder_hidden
-        self.image_shape = image_shape
-        self.conv_channels = conv_channels
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.likelihood_variance = likelihood_variance
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _encoder_width(self, n_components: int) -> int:
         return n_components + 1

@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._validation import HIDDEN, NONE, Interval, torch_generator
+from .._validation import HIDDEN, NONE, Interval, store_params, torch_generator
 from ..engine.loop import cosine_lr, make_adam, train_steps
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
@@ -119,9 +119,9 @@ class WGANGP(PriorDecoderModel):
         networks.
     betas : pair of float, default=(0.5, 0.9)
         Adam's (β₁, β₂) for both networks.
-    device : str, default="auto"
-    random_state : int, Generator or None, default=None
-    verbose : int, default=1
+    device, random_state, verbose : str, default="auto"; int, Generator or None; int, default=1
+        The runtime: the torch device ("auto": a GPU when there is one), the seed of every
+        random draw of ``fit``, and progress output (0: silent).
 
     Attributes
     ----------
@@ -178,26 +178,9 @@ class WGANGP(PriorDecoderModel):
         learning_rate: float = 1e-4,
         critic_learning_rate: float | None = None,
         betas: tuple[float, float] = (0.5, 0.9),
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
+        device: str = "auto", random_state=None, verbose: int = 1,
     ):
-        self.n_components = n_components
-        self.critic_steps = critic_steps
-        self.gradient_penalty = gradient_penalty
-        self.generator_hidden = generator_hidden
-        self.critic_hidden = critic_hidden
-        self.image_shape = image_shape
-        self.conv_channels = conv_channels
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.critic_learning_rate = critic_learning_rate
-        self.betas = betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:

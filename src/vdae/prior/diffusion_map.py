@@ -7,7 +7,9 @@ from typing import Literal
 import numpy as np
 
 from ._estimator import PriorEstimator
-from .._validation import NONE, RANDOM_STATE, Interval, Options, check_finite_output
+from .._validation import (
+    NONE, RANDOM_STATE, Interval, Options, check_finite_output, store_params,
+)
 from ..graph.diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
 from ..graph.nystrom import NystromEncoder
 from ..graph.selection import extend_until_one_to_one, local_linear_residuals, select_components
@@ -131,18 +133,7 @@ class DiffusionMap(PriorEstimator):
         random_state=None,
         n_jobs: int | None = None,
     ):
-        self.n_components = n_components
-        self.n_neighbors = n_neighbors
-        self.alpha = alpha
-        self.diffusion_time = diffusion_time
-        self.bandwidth = bandwidth
-        self.scale_neighbor = scale_neighbor
-        self.knn_method = knn_method
-        self.eigen_solver = eigen_solver
-        self.n_candidates = n_candidates
-        self.selection_threshold = selection_threshold
-        self.random_state = random_state
-        self.n_jobs = n_jobs
+        store_params(self, locals())
 
     def _fit(self, X: np.ndarray) -> None:
         """Build the graph and compute the diffusion coordinates of X (n_samples, n_features)."""

@@ -11,7 +11,8 @@ import torch
 from ._estimator import PriorEstimator
 from .._torch import RowSource, batched_apply, column_stats, resolve_device
 from .._validation import (
-    ACTIVATION, BOOL, DEVICE, HIDDEN, NONE, Interval, check_finite_output, torch_generator,
+    ACTIVATION, BOOL, DEVICE, HIDDEN, NONE, Interval, check_finite_output, store_params,
+    torch_generator,
 )
 from ..nn.mlp import make_mlp
 from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss
@@ -112,28 +113,9 @@ class SpectralNet(PriorEstimator):
         batch_size: int = 512,
         learning_rate: float = 1e-3,
         input_noise: float = 0.5,
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
-        n_jobs: int | None = None,
+        device: str = "auto", random_state=None, verbose: int = 1, n_jobs: int | None = None,
     ):
-        self.n_components = n_components
-        self.n_neighbors = n_neighbors
-        self.alpha = alpha
-        self.diffusion_time = diffusion_time
-        self.bandwidth = bandwidth
-        self.scale_neighbor = scale_neighbor
-        self.knn_method = knn_method
-        self.hidden = hidden
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.input_noise = input_noise
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.n_jobs = n_jobs
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X: np.ndarray) -> None:
