@@ -24,7 +24,6 @@ __all__ = [
     "validate_params",
     "store_params",
     "check_array",
-    "check_int",
     "check_n_samples",
     "check_span",
     "check_finite_output",
@@ -299,21 +298,6 @@ def _check_finite(arr: np.ndarray, name: str, chunk: int = 1 << 16) -> None:
                 f"{name} contains {kind} at row {start + bad[0]}, column {bad[1]}; "
                 f"remove or impute non-finite values first."
             )
-
-
-def check_int(value: Any, name: str, *, minimum: int) -> int:
-    """``value`` as a Python int, checked to be an integer (not a bool) >= ``minimum``.
-
-    Raises
-    ------
-    TypeError
-        Not an integer. ValueError: below ``minimum``.
-    """
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r}.")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
-    return int(value)
 
 
 def check_n_samples(n_samples: int, n_neighbors: int, name: str = "X") -> None:

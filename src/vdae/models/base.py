@@ -22,8 +22,8 @@ from sklearn.utils.metaestimators import available_if
 
 from .._torch import in_chunks, resolve_device
 from .._validation import (
-    FLOAT32_SPAN, check_array, check_image_shape, check_int, check_is_fitted, check_random_state,
-    check_span, validate_params,
+    FLOAT32_SPAN, check_array, check_image_shape, check_is_fitted, check_random_state, check_span,
+    validate_params,
 )
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
@@ -43,6 +43,16 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
         out[k] = v
     json.dumps(out)  # raises TypeError early for anything exotic
     return out
+
+
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """``value`` as a Python int, checked to be an integer (not a bool) >= ``minimum``: the
+    counts the samplers take (TypeError when not an integer, ValueError when below)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
+    return int(value)
 
 
 class GenerativeModel(BaseEstimator):
@@ -112,12 +122,12 @@ class GenerativeModel(BaseEstimator):
     @staticmethod
     def _check_steps(n_steps, name: str = "n_steps") -> int:
         """A number of steps: an int >= 0."""
-        return check_int(n_steps, name, minimum=0)
+        return _check_int(n_steps, name, 0)
 
     @staticmethod
     def _check_count(n, name: str = "n_samples") -> int:
         """A number of draws: an int >= 1."""
-        return check_int(n, name, minimum=1)
+        return _check_int(n, name, 1)
 
     def _sampling_generator(self, random_state) -> torch.Generator:
         """A torch Generator on ``device_`` seeded from ``random_state`` (a Generator given

@@ -139,9 +139,7 @@ class BetaVAE(VariationalAutoencoderBase):
         image_shape: Sequence[int] | None = None,
         conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
+        epochs: int | None = None, batch_size: int = 256, learning_rate: float = 1e-3,
         likelihood_variance: float = 0.01,
         device: str = "auto", random_state=None, verbose: int = 1,
     ):

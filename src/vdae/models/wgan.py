@@ -78,7 +78,7 @@ class WGANGP(PriorDecoderModel):
     Parameters
     ----------
     n_components : int, default=2
-        Latent dimension D.
+        Latent dimension D (the prior is N(0, I_D)).
     critic_steps : int, default=5
         Critic updates per generator update.
     gradient_penalty : float > 0, default=10.0
@@ -119,9 +119,8 @@ class WGANGP(PriorDecoderModel):
         networks.
     betas : pair of float, default=(0.5, 0.9)
         Adam's (β₁, β₂) for both networks.
-    device, random_state, verbose : str, default="auto"; int, Generator or None; int, default=1
-        The runtime: the torch device ("auto": a GPU when there is one), the seed of every
-        random draw of ``fit``, and progress output (0: silent).
+    device, random_state, verbose
+        The runtime, as in :class:`~vdae.models.BetaVAE` (defaults "auto", None and 1).
 
     Attributes
     ----------
@@ -173,9 +172,7 @@ class WGANGP(PriorDecoderModel):
         image_shape: Sequence[int] | None = None,
         conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 256,
-        learning_rate: float = 1e-4,
+        epochs: int | None = None, batch_size: int = 256, learning_rate: float = 1e-4,
         critic_learning_rate: float | None = None,
         betas: tuple[float, float] = (0.5, 0.9),
         device: str = "auto", random_state=None, verbose: int = 1,

@@ -109,9 +109,7 @@ class SpectralNet(PriorEstimator):
         knn_method: Literal["auto", "exact", "approximate"] = "auto",
         hidden: Sequence[int] = (256, 256, 256),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 512,
-        learning_rate: float = 1e-3,
+        epochs: int | None = None, batch_size: int = 512, learning_rate: float = 1e-3,
         input_noise: float = 0.5,
         device: str = "auto", random_state=None, verbose: int = 1, n_jobs: int | None = None,
     ):
