@@ -7,6 +7,7 @@ Errors name the argument, echo the bad value, and say what was expected.
 
 from __future__ import annotations
 
+import inspect
 import numbers
 from dataclasses import dataclass
 from typing import Any, Iterable
@@ -21,6 +22,7 @@ __all__ = [
     "Interval",
     "Options",
     "validate_params",
+    "store_params",
     "check_array",
     "check_n_samples",
     "check_span",
@@ -152,6 +154,22 @@ ACTIVATION_NAMES = ("relu", "silu", "tanh", "leaky_relu")
 ACTIVATION = Options(ACTIVATION_NAMES)
 #: A positive scale whose inverse float32 holds (a variance c enters losses as 1 / (2c)).
 FLOAT32_SCALE = Interval(float, 1e-30, None)
+
+
+def store_params(estimator: Any, values: dict[str, Any]) -> None:
+    """Store every parameter of ``type(estimator).__init__``, unchanged, from ``values`` (that
+    ``__init__``'s ``locals()``): the whole body of a scikit-learn style ``__init__``.
+
+    Parameters
+    ----------
+    estimator : object
+        The estimator being constructed; each parameter ``p`` becomes ``estimator.p``.
+    values : dict
+        Name → value of at least every parameter of the signature.
+    """
+    for name in inspect.signature(type(estimator).__init__).parameters:
+        if name != "self":
+            setattr(estimator, name, values[name])
 
 
 def validate_params(params: dict[str, Any], constraints: dict[str, list], owner: str) -> None:

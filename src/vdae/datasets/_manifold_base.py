@@ -82,54 +82,23 @@ class Manifold(abc.ABC):
 
     @abc.abstractmethod
     def embed(self, params: Any) -> np.ndarray:
-        """Manifold points with the given intrinsic parameters.
-
-        Parameters
-        ----------
-        params : array-like of shape (n, n_params)
-
-        Returns
-        -------
-        ndarray of shape (n, ambient_dim), float64
-        """
+        """Manifold points with the given intrinsic parameters: ``params`` (array-like of
+        shape (n, n_params)) → ndarray of shape (n, ambient_dim), float64."""
 
     @abc.abstractmethod
     def parameters(self, X: Any) -> np.ndarray:
-        """Intrinsic parameters of the manifold point nearest to each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, ambient_dim)
-
-        Returns
-        -------
-        ndarray of shape (n, n_params), float64
-        """
+        """Intrinsic parameters of the manifold point nearest to each row of ``X``: ``X``
+        (array-like of shape (n, ambient_dim)) → ndarray of shape (n, n_params), float64."""
 
     def project(self, X: Any) -> np.ndarray:
-        """The manifold point nearest to each row of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, ambient_dim)
-
-        Returns
-        -------
-        ndarray of shape (n, ambient_dim), float64
-        """
+        """The manifold point nearest to each row of ``X``: ``X`` (array-like of shape
+        (n, ambient_dim)) → ndarray of shape (n, ambient_dim), float64."""
         return self.embed(self.parameters(X))
 
     def distance(self, X: Any) -> np.ndarray:
-        """Euclidean distance of each row of ``X`` to the manifold.
-
-        Parameters
-        ----------
-        X : array-like of shape (n, ambient_dim)
-
-        Returns
-        -------
-        ndarray of shape (n,), float64, in the units of the ambient coordinates
-        """
+        """Euclidean distance of each row of ``X`` to the manifold: ``X`` (array-like of
+        shape (n, ambient_dim)) → ndarray of shape (n,), float64, in the units of the ambient
+        coordinates."""
         X = _as_points(X, self.ambient_dim)
         return np.linalg.norm(X - self.project(X), axis=1)
 

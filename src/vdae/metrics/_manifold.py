@@ -100,10 +100,9 @@ def parameter_uniformity(
 
     Parameters
     ----------
-    X : array-like of shape (n, m)
-        Generated points in the manifold's ambient space.
-    manifold : manifold object
-        Provides ``parameters(X)`` and ``parameter_ranges`` (see the module docstring).
+    X, manifold
+        As in :func:`manifold_distance`; here the manifold provides ``parameters(X)`` and
+        ``parameter_ranges`` (see the module docstring).
     columns : sequence of int or None, default=None
         Indices of the parameters to test; None tests all.
 

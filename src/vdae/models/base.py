@@ -45,6 +45,16 @@ def _json_params(params: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _check_int(value: Any, name: str, minimum: int) -> int:
+    """``value`` as a Python int, checked to be an integer (not a bool) >= ``minimum``: the
+    counts the samplers take (TypeError when not an integer, ValueError when below)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}; got {value}.")
+    return int(value)
+
+
 class GenerativeModel(BaseEstimator):
     """Base class: parameter validation, input checks, and safe save/load."""
 
@@ -111,25 +121,28 @@ class GenerativeModel(BaseEstimator):
 
     @staticmethod
     def _check_steps(n_steps, name: str = "n_steps") -> int:
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)):
-            raise TypeError(f"{name} must be an int >= 0; got {n_steps!r}.")
-        if n_steps < 0:
-            raise ValueError(f"{name} must be >= 0; got {n_steps}.")
-        return int(n_steps)
+        """A number of steps: an int >= 0."""
+        return _check_int(n_steps, name, 0)
 
     @staticmethod
     def _check_count(n, name: str = "n_samples") -> int:
-        if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
-            raise TypeError(f"{name} must be an int >= 1; got {n!r}.")
-        if n < 1:
-            raise ValueError(f"{name} must be >= 1; got {n}.")
-        return int(n)
+        """A number of draws: an int >= 1."""
+        return _check_int(n, name, 1)
 
     def _sampling_generator(self, random_state) -> torch.Generator:
+        """A torch Generator on ``device_`` seeded from ``random_state`` (a Generator given
+        there is advanced)."""
         rng = check_random_state(random_state)
         gen = torch.Generator(device=self.device_)
         gen.manual_seed(int(rng.integers(0, 2**63 - 1)))
         return gen
+
+    def _start_sampling(self, n_samples, random_state) -> tuple[int, torch.Generator]:
+        """The checks every sampler starts with: fitted, ``n_samples`` an int >= 1; returns it
+        with the draws' generator (:meth:`_sampling_generator`)."""
+        self._check_fitted()
+        n_samples = self._check_count(n_samples)
+        return n_samples, self._sampling_generator(random_state)
 
     # ------------------------------------------------------------- the contract
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
@@ -230,9 +243,10 @@ class DecodedPriorMixin:
     """``sample`` and ``latent_sample`` for a model that decodes draws of a fixed prior p(z).
 
     The VAE and GAN baselines mix this in before :class:`GenerativeModel`. A subclass provides
-    ``_prior_sample(n, gen)`` (n torch draws of p(z), shape (n, D), on ``device_``),
-    ``_prior_numpy(rng, n)`` (the same law drawn from a numpy Generator, float32) and
-    ``_decoder_module()`` (the network f_θ : (b, D) → (b, m), in data units).
+    ``_decoder_module()`` (the network f_θ : (b, D) → (b, m), in data units) and, for a prior
+    other than N(0, I_D), ``_prior_sample(n, gen)`` (n torch draws of p(z), shape (n, D), on
+    ``device_``) and ``_prior_numpy(rng, n)`` (the same law drawn from a numpy Generator,
+    float32).
     """
 
     def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
@@ -248,9 +262,7 @@ class DecodedPriorMixin:
         -------
         ndarray of shape (n_samples, n_features_in_)
         """
-        self._check_fitted()
-        n_samples = self._check_count(n_samples)
-        gen = self._sampling_generator(random_state)
+        n_samples, gen = self._start_sampling(n_samples, random_state)
         decode = self._decoder_module()
         return in_chunks(lambda a, b: decode(self._prior_sample(b - a, gen)), n_samples)
 
@@ -260,6 +272,11 @@ class DecodedPriorMixin:
         self._check_fitted()
         n_samples = self._check_count(n_samples)
         return self._prior_numpy(check_random_state(random_state), n_samples)
+
+    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
+        """n draws of N(0, I_D) from ``gen``, shape (n, D), on ``device_`` (override for
+        another prior)."""
+        return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
 
     def _prior_numpy(self, rng: np.random.Generator, n: int) -> np.ndarray:
         """n draws of N(0, I_D) from ``rng``, float32 (override for another prior)."""

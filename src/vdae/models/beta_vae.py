@@ -9,7 +9,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._validation import NONE, Interval, torch_generator
+from .._validation import NONE, Interval, store_params, torch_generator
 from ..exceptions import TrainingDivergedError
 from .distributions import DiagonalNormal
 from .vae_base import VAE_CONSTRAINTS, VariationalAutoencoderBase
@@ -86,9 +86,9 @@ class BetaVAE(VariationalAutoencoderBase):
     likelihood_variance : float >= 1e-30, default=0.01
         c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]);
         with c = 1, as in the VDAE's local bound, a global bound is best served by ignoring z.
-    device : str, default="auto"
-    random_state : int, Generator or None, default=None
-    verbose : int, default=1
+    device, random_state, verbose : str, default="auto"; int, Generator or None; int, default=1
+        The runtime: the torch device ("auto": a GPU when there is one), the seed of every
+        random draw of ``fit``, and progress output (0: silent).
 
     Attributes
     ----------
@@ -111,9 +111,10 @@ class BetaVAE(VariationalAutoencoderBase):
     --------
     >>> import numpy as np
     >>> from vdae.models import BetaVAE
-    >>> t = np.random.default_rng(0).uniform(0, 2 * np.pi, 500)
-    >>> X = np.c_[np.cos(t), np.sin(t)]
+    >>> X = np.random.default_rng(0).normal(size=(500, 2))
     >>> model = BetaVAE(beta=1.0, epochs=5, random_state=0, verbose=0).fit(X)
+    >>> model.fit_report()
+    {'latent_dim': 2, 'beta': 1.0}
     >>> model.sample(3, random_state=0).shape
     (3, 2)
     """
@@ -138,30 +139,11 @@ class BetaVAE(VariationalAutoencoderBase):
         image_shape: Sequence[int] | None = None,
         conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
+        epochs: int | None = None, batch_size: int = 256, learning_rate: float = 1e-3,
         likelihood_variance: float = 0.01,
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
+        device: str = "auto", random_state=None, verbose: int = 1,
     ):
-        self.n_components = n_components
-        self.beta = beta
-        self.beta_grid = beta_grid
-        self.validation_fraction = validation_fraction
-        self.encoder_hidden = encoder_hidden
-        self.decoder_hidden = decoder_hidden
-        self.image_shape = image_shape
-        self.conv_channels = conv_channels
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.likelihood_variance = likelihood_variance
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _encoder_width(self, n_components: int) -> int:
         return 2 * n_components
@@ -172,9 +154,6 @@ class BetaVAE(VariationalAutoencoderBase):
 
     def _kl(self, posterior: DiagonalNormal) -> torch.Tensor:
         return posterior.kl_to_standard_normal()
-
-    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
 
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
         """Choose β if needed (see the class docstring), then train on all of X."""

@@ -8,7 +8,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from .._validation import Interval
+from .._validation import Interval, store_params
 from .distributions import VonMisesFisher, sample_uniform_sphere
 from .vae_base import VAE_CONSTRAINTS, VariationalAutoencoderBase
 
@@ -38,34 +38,14 @@ class HypersphericalVAE(VariationalAutoencoderBase):
     ----------
     n_components : int ≥ 2, default=3
         D, the ambient dimension of the latent sphere S^{D−1} (D = 2: a circle, D = 3: S²).
-    encoder_hidden, decoder_hidden : sequence of int, default=(256, 256, 256)
-        Hidden widths of the MLPs (the VDAE's defaults).
-    image_shape : (h, w) or (h, w, c) or None, default=None
-        The shape of one image when the rows of X are flattened images (the image loaders'
-        ``Dataset.image_shape``; h·w·c must equal n_features). The encoder and decoder are then
-        convolutional, DCGAN/WGAN-GP style (:mod:`vdae.nn.conv`, the VDAE's image option): the
-        encoder :class:`~vdae.nn.conv.ConvEncoder` has one 5 × 5 stride-2 convolution per entry
-        of ``conv_channels`` (each halves the image, rounding up), LeakyReLU activations, no
-        normalisation layers and a linear output layer; the decoder is the VDAE's
-        :class:`~vdae.nn.Decoder` with its convolutional body (a linear layer, then the mirror
-        image of the encoder in 5 × 5 stride-2 transposed convolutions, ``activation``
-        between them). ``encoder_hidden`` and ``decoder_hidden`` are then unused. None: MLPs,
-        for point clouds and other vectors.
-    conv_channels : sequence of int, default=(32, 64, 128)
-        Channels of the convolution stages, image side first (with ``image_shape``).
-    activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
-        Hidden activation of the MLPs and of the decoder (the convolutional encoder's is
-        LeakyReLU).
-    epochs : int or None, default=None
-        Passes over the data; None: max(3000 steps, 2 epochs).
-    batch_size : int, default=256
-    learning_rate : float, default=1e-3
-        Adam's, decayed by a cosine schedule.
-    likelihood_variance : float >= 1e-30, default=0.01
-        c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]).
-    device : str, default="auto"
-    random_state : int, Generator or None, default=None
-    verbose : int, default=1
+    encoder_hidden, decoder_hidden, image_shape, conv_channels, activation
+        The networks, as in :class:`~vdae.models.BetaVAE` (same defaults): MLPs, or with
+        ``image_shape`` (the shape of one image when the rows are flattened images) a
+        convolutional encoder and decoder of ``conv_channels``.
+    epochs, batch_size, learning_rate, likelihood_variance
+        The training, as in :class:`~vdae.models.BetaVAE` (same defaults).
+    device, random_state, verbose
+        As in :class:`~vdae.models.BetaVAE`.
 
     Attributes
     ----------
@@ -104,27 +84,11 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         image_shape: Sequence[int] | None = None,
         conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 256,
-        learning_rate: float = 1e-3,
+        epochs: int | None = None, batch_size: int = 256, learning_rate: float = 1e-3,
         likelihood_variance: float = 0.01,
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
+        device: str = "auto", random_state=None, verbose: int = 1,
     ):
-        self.n_components = n_components
-        self.encoder_hidden = encoder_hidden
-        self.decoder_hidden = decoder_hidden
-        self.image_shape = image_shape
-        self.conv_channels = conv_channels
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.likelihood_variance = likelihood_variance
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     def _encoder_width(self, n_components: int) -> int:
         return n_components + 1

@@ -9,27 +9,22 @@ convolutional, DCGAN/WGAN-GP style (:mod:`vdae.nn.conv`): the encoder a
 channels and LeakyReLU, then a linear layer) and the decoder the VDAE's convolutional
 :class:`~vdae.nn.Decoder` (its mirror, transposed convolutions). A baseline is a
 subclass of :class:`VariationalAutoencoderBase` that sets its latent model through four hooks
-(see there); :data:`VAE_CONSTRAINTS` is the part of the parameter table they all share.
+(see there); :data:`VAE_CONSTRAINTS` is the part of the parameter table they all share. What
+they share with WGAN-GP (building, decoding, files) is :class:`~vdae.models.prior_decoder.
+PriorDecoderModel`.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 
-from .._torch import batched_apply, resolve_device, to_tensor
-from .._validation import (
-    ACTIVATION, BOOL, DEVICE, FLOAT32_SCALE, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval,
-    check_array, check_finite_output, torch_generator,
-)
-from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
+from .._validation import FLOAT32_SCALE, HIDDEN, torch_generator
+from ..engine.loop import cosine_lr, make_adam, train_steps
 from ..nn import Decoder, make_mlp
 from ..nn.conv import ConvEncoder
 from ..nn.likelihood import gaussian_nll
-from ..nn.state import load_module_state, module_state
-from .base import DecodedPriorMixin, GenerativeModel
+from .prior_decoder import BASELINE_CONSTRAINTS, PriorDecoderModel
 
 __all__ = ["VariationalAutoencoderBase", "VAE_CONSTRAINTS"]
 
@@ -37,25 +32,18 @@ __all__ = ["VariationalAutoencoderBase", "VAE_CONSTRAINTS"]
 VAE_CONSTRAINTS: dict = {
     "encoder_hidden": [HIDDEN],
     "decoder_hidden": [HIDDEN],
-    "image_shape": [IMAGE_SHAPE, NONE],
-    "conv_channels": [HIDDEN],
-    "activation": [ACTIVATION],
-    "epochs": [Interval(int, 1, None), NONE],
-    "batch_size": [Interval(int, 2, None)],
-    "learning_rate": [Interval(float, 0, 1, closed="right")],
     "likelihood_variance": [FLOAT32_SCALE],
-    "device": [DEVICE],
-    "random_state": [RANDOM_STATE],
-    "verbose": [Interval(int, 0, None), BOOL],
+    **BASELINE_CONSTRAINTS,
 }
 
 
-class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
+class VariationalAutoencoderBase(PriorDecoderModel):
     """Shared fitting, inference and persistence of the VAE baselines.
 
     A subclass chooses the latent model through four hooks: :meth:`_encoder_width` (outputs of
     the encoder), :meth:`_posterior` (encoder output → a distribution with ``rsample``),
-    :meth:`_kl` (KL of that posterior to the prior, per row) and :meth:`_prior_sample`.
+    :meth:`_kl` (KL of that posterior to the prior, per row) and, for a prior other than
+    N(0, I), :meth:`_prior_sample` (with ``_prior_numpy``).
     Training minimises the mean over batches of
 
     .. math::
@@ -67,8 +55,6 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
     with one reparameterised draw of z per point.
     """
 
-    _fitted_attribute = "n_features_in_"
-
     # ------------------------------------------------------------------ hooks
     def _encoder_width(self, n_components: int) -> int:
         raise NotImplementedError
@@ -79,23 +65,17 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
     def _kl(self, posterior) -> torch.Tensor:
         raise NotImplementedError
 
-    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        raise NotImplementedError
-
     # ---------------------------------------------------------------- fitting
-    def _schedule(self, n: int) -> tuple[int, int, int]:
-        """(batch size, steps per epoch, total steps); epochs=None: max(3000 steps, 2 epochs)."""
-        B = min(self.batch_size, n)
-        per_epoch = max(1, math.ceil(n / B))
-        total = self.epochs * per_epoch if self.epochs is not None else max(3000, 2 * per_epoch)
-        return B, per_epoch, total
+    def _default_steps(self) -> int:
+        """epochs=None: max(3000 steps, 2 epochs)."""
+        return 3000
 
     #: Hidden activation of the convolutional encoder (DCGAN's discriminator convention; the
     #: WGAN-GP critic uses the same body). ``activation`` sets the MLPs' and the decoder's.
     _conv_encoder_activation = "leaky_relu"
 
     def _make_networks(self, D: int, m: int) -> None:
-        """Fresh encoder_ (m → encoder width) and decoder_ (D → m) on device_: MLPs, or with
+        """Fresh encoder_ (m → encoder width) and decoder_ (D → m): MLPs, or with
         ``image_shape`` a convolutional encoder and decoder (``conv_channels``)."""
         if self.image_shape is None:
             self.encoder_ = make_mlp(m, self.encoder_hidden, self._encoder_width(D),
@@ -105,17 +85,7 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
                                         self.conv_channels, self._conv_encoder_activation)
         self.decoder_ = Decoder(D, m, self.decoder_hidden, self.activation,
                                 image_shape=self.image_shape, channels=self.conv_channels)
-        self.encoder_.to(self.device_), self.decoder_.to(self.device_)
         self.n_components_, self.n_features_in_ = D, m
-
-    def _build(self, X: np.ndarray, seed: int) -> None:
-        """New networks (weights from ``seed``) with the standardisation of X."""
-        with seeded(seed):
-            self._make_networks(self.n_components, X.shape[1])
-        self.decoder_.set_data_scale(X)
-
-    def _standardize(self, X: np.ndarray) -> torch.Tensor:
-        return self.decoder_.standardize(to_tensor(X, self.device_))
 
     def _loss_terms(self, xs: torch.Tensor,
                     gen: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -137,10 +107,10 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
             recon, kl = self._loss_terms(Xs[idx], gen)
             return (recon + beta * kl).mean()
 
-        self.encoder_.train(), self.decoder_.train()
+        self._set_training(True)
         history = train_steps(step, opt, n_steps, steps_per_epoch=per_epoch, desc=desc,
                               verbose=int(self.verbose), scheduler=cosine_lr(opt, n_steps))
-        self.encoder_.eval(), self.decoder_.eval()
+        self._set_training(False)
         return history
 
     @torch.no_grad()
@@ -172,41 +142,4 @@ class VariationalAutoencoderBase(DecodedPriorMixin, GenerativeModel):
         ----------
         X : array-like of shape (n_samples, n_features_in_)
         """
-        X = self._check_X(X)
-        dec = self.decoder_
-
-        def encode(x: torch.Tensor) -> torch.Tensor:
-            return self._posterior(self.encoder_(dec.standardize(x))).loc
-
-        with torch.no_grad():
-            return check_finite_output(batched_apply(encode, X, self.device_))
-
-    def inverse_transform(self, Z) -> np.ndarray:
-        """Decoder mean f_θ(Z) in data units, shape (n_samples, n_features_in_).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, n_components_)
-        """
-        self._check_fitted()
-        Z = check_array(Z, "Z", n_features=self.n_components_, owner=type(self).__name__)
-        with torch.no_grad():
-            return check_finite_output(batched_apply(self.decoder_, Z, self.device_), "Z")
-
-    def _decoder_module(self) -> Decoder:
-        return self.decoder_
-
-    # ------------------------------------------------------------- persistence
-    def _get_state(self):
-        tensors = {**module_state("encoder", self.encoder_),
-                   **module_state("decoder", self.decoder_)}
-        return tensors, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
-                         "history": [float(h) for h in self.history_]}
-
-    def _set_state(self, tensors, fitted) -> None:
-        self.device_ = resolve_device(self.device)
-        self._make_networks(int(fitted["n_components"]), int(fitted["n_features_in"]))
-        load_module_state("encoder", self.encoder_, tensors)
-        load_module_state("decoder", self.decoder_, tensors)
-        self.encoder_.eval(), self.decoder_.eval()
-        self.history_ = list(fitted.get("history", []))
+        return self._map_data(lambda xs: self._posterior(self.encoder_(xs)).loc, X)

@@ -9,17 +9,12 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .._torch import batched_apply, resolve_device, to_tensor
-from .._validation import (
-    ACTIVATION, DEVICE, BOOL, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval, check_array,
-    check_finite_output, torch_generator,
-)
+from .._validation import HIDDEN, NONE, Interval, store_params, torch_generator
+from ..engine.loop import cosine_lr, make_adam, train_steps
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
 from ..nn.conv import ConvEncoder
-from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
-from ..nn.state import load_module_state, module_state
-from .base import DecodedPriorMixin, GenerativeModel
+from .prior_decoder import BASELINE_CONSTRAINTS, PriorDecoderModel
 
 __all__ = ["WGANGP"]
 
@@ -61,7 +56,7 @@ def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Te
     return ((grad.norm(dim=-1) - 1) ** 2).mean()
 
 
-class WGANGP(DecodedPriorMixin, GenerativeModel):
+class WGANGP(PriorDecoderModel):
     """Wasserstein GAN with gradient penalty: generator f_θ: R^D → R^m, critic f_w: R^m → R.
 
     Latent z ~ N(0, I_D); the generator is the VDAE's :class:`~vdae.nn.Decoder` (same widths,
@@ -83,7 +78,7 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
     Parameters
     ----------
     n_components : int, default=2
-        Latent dimension D.
+        Latent dimension D (the prior is N(0, I_D)).
     critic_steps : int, default=5
         Critic updates per generator update.
     gradient_penalty : float > 0, default=10.0
@@ -124,9 +119,8 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         networks.
     betas : pair of float, default=(0.5, 0.9)
         Adam's (β₁, β₂) for both networks.
-    device : str, default="auto"
-    random_state : int, Generator or None, default=None
-    verbose : int, default=1
+    device, random_state, verbose
+        The runtime, as in :class:`~vdae.models.BetaVAE` (defaults "auto", None and 1).
 
     Attributes
     ----------
@@ -159,18 +153,13 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         "gradient_penalty": [Interval(float, 0, None, closed="neither")],
         "generator_hidden": [HIDDEN],
         "critic_hidden": [HIDDEN],
-        "image_shape": [IMAGE_SHAPE, NONE],
-        "conv_channels": [HIDDEN],
-        "activation": [ACTIVATION],
-        "epochs": [Interval(int, 1, None), NONE],
-        "batch_size": [Interval(int, 2, None)],
-        "learning_rate": [Interval(float, 0, 1, closed="right")],
         "critic_learning_rate": [Interval(float, 0, 1, closed="right"), NONE],
         "betas": [_AdamBetas()],
-        "device": [DEVICE],
-        "random_state": [RANDOM_STATE],
-        "verbose": [Interval(int, 0, None), BOOL],
+        **BASELINE_CONSTRAINTS,
     }
+
+    _networks = ("generator", "critic")
+    _decoder_name = "generator"
 
     def __init__(
         self,
@@ -183,44 +172,18 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         image_shape: Sequence[int] | None = None,
         conv_channels: Sequence[int] = (32, 64, 128),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 256,
-        learning_rate: float = 1e-4,
+        epochs: int | None = None, batch_size: int = 256, learning_rate: float = 1e-4,
         critic_learning_rate: float | None = None,
         betas: tuple[float, float] = (0.5, 0.9),
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
+        device: str = "auto", random_state=None, verbose: int = 1,
     ):
-        self.n_components = n_components
-        self.critic_steps = critic_steps
-        self.gradient_penalty = gradient_penalty
-        self.generator_hidden = generator_hidden
-        self.critic_hidden = critic_hidden
-        self.image_shape = image_shape
-        self.conv_channels = conv_channels
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.critic_learning_rate = critic_learning_rate
-        self.betas = betas
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X: np.ndarray, rng: np.random.Generator) -> None:
         """Build generator and critic, then train them adversarially on X (sets history_)."""
         self._build(X, int(rng.integers(0, 2**31 - 1)))
         self.history_ = self._train(X, torch_generator(rng, self.device_))
-
-    def _build(self, X: np.ndarray, seed: int) -> None:
-        """New networks (weights from ``seed``) with the standardisation of X, on device_."""
-        with seeded(seed):
-            self._make_networks(self.n_components, X.shape[1])
-        self.generator_.set_data_scale(X)
-        self.generator_.to(self.device_), self.critic_.to(self.device_)
 
     def _make_networks(self, D: int, m: int) -> None:
         """Fresh generator_ (D → m) and critic_ (m → 1): MLPs, or with ``image_shape`` a
@@ -234,17 +197,9 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
             self.critic_ = ConvEncoder(self.image_shape, 1, self.conv_channels, "leaky_relu")
         self.n_components_, self.n_features_in_ = D, m
 
-    def _standardize(self, X: np.ndarray) -> torch.Tensor:
-        g = self.generator_
-        return g.standardize(to_tensor(X, self.device_))
-
-    def _schedule(self, n: int) -> tuple[int, int, int]:
-        """(batch size, critic steps per epoch, total critic steps)."""
-        B = min(self.batch_size, n)
-        per_epoch = max(1, math.ceil(n / B))
-        if self.epochs is not None:
-            return B, per_epoch, self.epochs * per_epoch
-        return B, per_epoch, max(2000 * self.critic_steps, 2 * per_epoch)
+    def _default_steps(self) -> int:
+        """Critic steps of a fit with epochs=None: max(2000 generator steps, 2 epochs)."""
+        return 2000 * self.critic_steps
 
     def _generator_update(self, opt: torch.optim.Optimizer, B: int, gen: torch.Generator) -> None:
         """One Adam step on L_gen; the critic's gradients are left untouched."""
@@ -282,11 +237,11 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
             gap = self.critic_(fake).mean() - self.critic_(real).mean()
             return gap + lam * gradient_penalty(self.critic_, real, fake, gen)
 
-        self.generator_.train(), self.critic_.train()
+        self._set_training(True)
         history = train_steps(step, c_opt, total, steps_per_epoch=per_epoch, desc="WGANGP",
                               verbose=int(self.verbose), scheduler=cosine_lr(c_opt, total))
         self._generator_update(g_opt, B, gen)  # close the last block of critic steps
-        self.generator_.eval(), self.critic_.eval()
+        self._set_training(False)
         return history
 
     # --------------------------------------------------------------- inference
@@ -304,24 +259,6 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         raise _NoEncoderError("WGANGP has no encoder, so it cannot map data to latent codes; "
                               "use inverse_transform (latent → data) or sample instead.")
 
-    def inverse_transform(self, Z) -> np.ndarray:
-        """Generator output f_θ(Z) in data units, shape (n_samples, n_features_in_).
-
-        Parameters
-        ----------
-        Z : array-like of shape (n_samples, n_components_)
-        """
-        self._check_fitted()
-        Z = check_array(Z, "Z", n_features=self.n_components_, owner="WGANGP")
-        with torch.no_grad():
-            return check_finite_output(batched_apply(self.generator_, Z, self.device_), "Z")
-
-    def _prior_sample(self, n: int, gen: torch.Generator) -> torch.Tensor:
-        return torch.randn(n, self.n_components_, generator=gen, device=self.device_)
-
-    def _decoder_module(self) -> Decoder:
-        return self.generator_
-
     def critic_score(self, X) -> np.ndarray:
         """Critic value f_w(x) of each row (higher: judged more data-like), shape (n_samples,).
 
@@ -332,26 +269,4 @@ class WGANGP(DecodedPriorMixin, GenerativeModel):
         ----------
         X : array-like of shape (n_samples, n_features_in_)
         """
-        X = self._check_X(X)
-        g = self.generator_
-
-        def score(x: torch.Tensor) -> torch.Tensor:
-            return self.critic_(g.standardize(x))[:, 0]
-
-        with torch.no_grad():
-            return check_finite_output(batched_apply(score, X, self.device_))
-
-    # ------------------------------------------------------------- persistence
-    def _get_state(self):
-        tensors = {**module_state("generator", self.generator_),
-                   **module_state("critic", self.critic_)}
-        return tensors, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
-                         "history": [float(h) for h in self.history_]}
-
-    def _set_state(self, tensors, fitted) -> None:
-        self.device_ = resolve_device(self.device)
-        self._make_networks(int(fitted["n_components"]), int(fitted["n_features_in"]))
-        load_module_state("generator", self.generator_, tensors)
-        load_module_state("critic", self.critic_, tensors)
-        self.generator_.to(self.device_).eval(), self.critic_.to(self.device_).eval()
-        self.history_ = list(fitted.get("history", []))
+        return self._map_data(lambda xs: self.critic_(xs)[:, 0], X)

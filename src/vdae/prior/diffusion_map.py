@@ -8,18 +8,9 @@ import numpy as np
 
 from ._estimator import PriorEstimator
 from .._validation import (
-    NONE,
-    RANDOM_STATE,
-    Interval,
-    Options,
-    check_array,
-    check_is_fitted,
-    check_n_samples,
-    check_finite_output,
-    check_random_state,
+    NONE, RANDOM_STATE, Interval, Options, check_finite_output, store_params,
 )
 from ..graph.diffusion import choose_eigen_solver, diffusion_eigenpairs, markov_normalize
-from ..graph.affinity import build_affinity_graph
 from ..graph.nystrom import NystromEncoder
 from ..graph.selection import extend_until_one_to_one, local_linear_residuals, select_components
 
@@ -142,44 +133,17 @@ class DiffusionMap(PriorEstimator):
         random_state=None,
         n_jobs: int | None = None,
     ):
-        self.n_components = n_components
-        self.n_neighbors = n_neighbors
-        self.alpha = alpha
-        self.diffusion_time = diffusion_time
-        self.bandwidth = bandwidth
-        self.scale_neighbor = scale_neighbor
-        self.knn_method = knn_method
-        self.eigen_solver = eigen_solver
-        self.n_candidates = n_candidates
-        self.selection_threshold = selection_threshold
-        self.random_state = random_state
-        self.n_jobs = n_jobs
+        store_params(self, locals())
 
-    def fit(self, X, y=None) -> "DiffusionMap":
-        """Build the graph and compute the diffusion coordinates of ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        X = self._check_fit_input(X)
+    def _fit(self, X: np.ndarray) -> None:
+        """Build the graph and compute the diffusion coordinates of X (n_samples, n_features)."""
         n = X.shape[0]
-        check_n_samples(n, self.n_neighbors)
         if self.n_components is not None and self.n_components > n - 2:
             raise ValueError(
                 f"n_components={self.n_components} is too large for {n} samples (at most {n - 2})."
             )
-        rng = check_random_state(self.random_state)
-        seed = int(rng.integers(0, 2**31 - 1))
-        graph = build_affinity_graph(
-            X, self.n_neighbors, bandwidth=self.bandwidth, scale_neighbor=self.scale_neighbor,
-            knn_method=self.knn_method, random_state=seed, n_jobs=self.n_jobs,
-        )
+        _, seed = self._fit_seed()
+        graph = self._affinity_graph(X, seed)
         K_alpha, degree, q = markov_normalize(graph.K, self.alpha)
         extra = graph.n_components - 1
         n_cand = min(self.n_candidates, max(2, n // 10))
@@ -221,7 +185,6 @@ class DiffusionMap(PriorEstimator):
             self.bandwidth,
         )
         self.embedding_ = self.nystrom_encoder_.scaled(F[:, :D]).astype(np.float32)
-        return self
 
     def fit_transform(self, X, y=None) -> np.ndarray:
         """Fit and return ``embedding_``, shape (n_samples, n_components_)."""
@@ -245,8 +208,7 @@ class DiffusionMap(PriorEstimator):
         -------
         ndarray of shape (n_new, n_components_), float32
         """
-        check_is_fitted(self, "embedding_")
-        X = check_array(X, "X", n_features=self.n_features_in_, owner="DiffusionMap")
+        X = self._check_transform_input(X, "embedding_")
         Z = self.nystrom_encoder_(X)
         ind, _ = self.nystrom_encoder_._query(X, 1)
         own = (X == self.nystrom_encoder_.X_train[ind[:, 0]]).all(axis=1)

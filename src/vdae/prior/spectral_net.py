@@ -11,15 +11,7 @@ import torch
 from ._estimator import PriorEstimator
 from .._torch import RowSource, batched_apply, column_stats, resolve_device
 from .._validation import (
-    ACTIVATION, DEVICE, BOOL,
-    HIDDEN,
-    NONE,
-    Interval,
-    check_array,
-    check_is_fitted,
-    check_n_samples,
-    check_finite_output,
-    check_random_state,
+    ACTIVATION, BOOL, DEVICE, HIDDEN, NONE, Interval, check_finite_output, store_params,
     torch_generator,
 )
 from ..nn.mlp import make_mlp
@@ -27,7 +19,6 @@ from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from ..graph.diffusion import markov_normalize
 from .diffusion_map import DiffusionMap
-from ..graph.affinity import build_affinity_graph
 
 __all__ = ["SpectralNet"]
 
@@ -118,56 +109,19 @@ class SpectralNet(PriorEstimator):
         knn_method: Literal["auto", "exact", "approximate"] = "auto",
         hidden: Sequence[int] = (256, 256, 256),
         activation: str = "relu",
-        epochs: int | None = None,
-        batch_size: int = 512,
-        learning_rate: float = 1e-3,
+        epochs: int | None = None, batch_size: int = 512, learning_rate: float = 1e-3,
         input_noise: float = 0.5,
-        device: str = "auto",
-        random_state=None,
-        verbose: int = 1,
-        n_jobs: int | None = None,
+        device: str = "auto", random_state=None, verbose: int = 1, n_jobs: int | None = None,
     ):
-        self.n_components = n_components
-        self.n_neighbors = n_neighbors
-        self.alpha = alpha
-        self.diffusion_time = diffusion_time
-        self.bandwidth = bandwidth
-        self.scale_neighbor = scale_neighbor
-        self.knn_method = knn_method
-        self.hidden = hidden
-        self.activation = activation
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.input_noise = input_noise
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.n_jobs = n_jobs
+        store_params(self, locals())
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, X, y=None) -> "SpectralNet":
-        """Build the graph of ``X`` and train the network on it.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-        y : ignored
-
-        Returns
-        -------
-        self
-        """
-        X = self._check_fit_input(X)
+    def _fit(self, X: np.ndarray) -> None:
+        """Build the graph of X (n_samples, n_features) and train the network on it."""
         n, m = X.shape
-        check_n_samples(n, self.n_neighbors)
-        rng = check_random_state(self.random_state)
-        seed = int(rng.integers(0, 2**31 - 1))
+        rng, seed = self._fit_seed()
         self.device_ = resolve_device(self.device)
-        graph = build_affinity_graph(
-            X, self.n_neighbors, bandwidth=self.bandwidth, scale_neighbor=self.scale_neighbor,
-            knn_method=self.knn_method, random_state=seed, n_jobs=self.n_jobs,
-        )
+        graph = self._affinity_graph(X, seed)
         K_alpha, degree, _ = markov_normalize(graph.K, self.alpha)
         D = self._choose_dimension(X, rng)
         if D > n - 2:
@@ -189,7 +143,6 @@ class SpectralNet(PriorEstimator):
         self.graph_labels_ = graph.labels
         self.intrinsic_dim_ = graph.intrinsic_dim
         self.n_features_in_ = m
-        return self
 
     def _choose_dimension(self, X: np.ndarray, rng: np.random.Generator) -> int:
         if self.n_components is not None:
@@ -282,6 +235,5 @@ class SpectralNet(PriorEstimator):
         -------
         ndarray of shape (n_samples, n_components_), float32
         """
-        check_is_fitted(self, "module_")
-        X = check_array(X, "X", n_features=self.n_features_in_, owner="SpectralNet")
+        X = self._check_transform_input(X, "module_")
         return check_finite_output(batched_apply(self.module_, X, self.device_))
