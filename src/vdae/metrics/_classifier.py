@@ -18,7 +18,7 @@ from .._validation import (
     check_random_state,
     validate_params,
 )
-from ..exceptions import TrainingDivergedError
+from ._conv_net import fit_minibatches
 
 __all__ = ["DigitClassifier", "train_digit_classifier"]
 
@@ -167,37 +167,15 @@ def train_digit_classifier(
         raise ValueError(f"y must contain at least 2 classes; got {classes.tolist()}.")
     dev = resolve_device(device)
     rng = check_random_state(random_state)
-    n = Xc.shape[0]
-    steps_per_epoch = -(-n // batch_size)
     X_t = to_tensor(Xc, dev)
     y_t = torch.as_tensor(codes, dtype=torch.long, device=dev)
-    losses: list[float] = []
     cuda_devices = []
     if dev.type == "cuda":
         cuda_devices = [torch.cuda.current_device() if dev.index is None else dev.index]
     with torch.random.fork_rng(devices=cuda_devices):
         torch.manual_seed(int(rng.integers(0, 2**63 - 1)))
         model = _mlp(Xc.shape[1], hidden, classes.shape[0], dropout).to(dev)
-        opt = torch.optim.Adam(model.parameters(), lr=learning_rate)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps_per_epoch)
-        loss_fn = nn.CrossEntropyLoss()
-        model.train()
-        for _ in range(epochs):
-            order = torch.as_tensor(rng.permutation(n), device=dev)
-            total = 0.0
-            for s in range(steps_per_epoch):
-                idx = order[s * batch_size : (s + 1) * batch_size]
-                loss = loss_fn(model(X_t[idx]), y_t[idx])
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                sched.step()
-                total += float(loss.detach()) * idx.shape[0]
-            mean = total / n
-            if not np.isfinite(mean):
-                raise TrainingDivergedError(
-                    f"train_digit_classifier: the training loss became {mean} at epoch "
-                    f"{len(losses) + 1}; lower learning_rate."
-                )
-            losses.append(mean)
+        losses = fit_minibatches(model, nn.CrossEntropyLoss(), X_t, y_t, epochs=epochs,
+                                 batch_size=batch_size, learning_rate=learning_rate, rng=rng,
+                                 desc="train_digit_classifier")
     return DigitClassifier(model, classes, Xc.shape[1], dev, losses)

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 from ..exceptions import TrainingDivergedError
 
-__all__ = ["ConvFeatureNet", "train_conv_net", "progress_disabled"]
+__all__ = ["ConvFeatureNet", "train_conv_net", "fit_minibatches", "progress_disabled"]
 
 
 def progress_disabled(verbose: int) -> bool | None:
@@ -97,12 +97,40 @@ def train_conv_net(
     with torch.no_grad():
         net.shift.fill_(float(X.mean()))
         net.scale.fill_(max(float(X.std()), 1e-6))
+    loss_fn = nn.CrossEntropyLoss() if codes is not None else nn.MSELoss()
+    return fit_minibatches(net, loss_fn, X, codes if codes is not None else X, epochs=epochs,
+                           batch_size=batch_size, learning_rate=learning_rate, rng=rng,
+                           verbose=verbose, desc=desc)
+
+
+def fit_minibatches(
+    net: nn.Module, loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+    X: torch.Tensor, target: torch.Tensor, *, epochs: int, batch_size: int,
+    learning_rate: float, rng: np.random.Generator, verbose: int = 0, desc: str = "training",
+) -> list[float]:
+    """Train ``net`` on (X, target) by Adam with a cosine decay to 0, reshuffling the rows by
+    ``rng`` every epoch; a non-finite epoch loss raises :class:`TrainingDivergedError`.
+
+    Parameters
+    ----------
+    X, target : tensor of shape (n, ...)
+        Inputs and what ``loss_fn(net(X[idx]), target[idx])`` compares the outputs with.
+    epochs, batch_size : int
+    learning_rate : float
+    rng : numpy Generator
+    verbose : int, default=0
+        Progress bar (see :func:`progress_disabled`).
+    desc : str
+        Names the training in the bar and in errors.
+
+    Returns
+    -------
+    list of float: the mean loss of each epoch.
+    """
+    n = X.shape[0]
     steps = -(-n // batch_size)
     opt = torch.optim.Adam(net.parameters(), lr=learning_rate)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * steps)
-    loss_fn: Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-    loss_fn = nn.CrossEntropyLoss() if codes is not None else nn.MSELoss()
-    target = codes if codes is not None else X
     losses: list[float] = []
     net.train()
     bar = tqdm(total=epochs * steps, desc=desc, disable=progress_disabled(verbose), leave=False)

@@ -10,15 +10,8 @@ import numpy as np
 import torch
 
 from .._torch import batched_apply, resolve_device, to_tensor
-from .._validation import (
-    IMAGE_SHAPE,
-    RANDOM_STATE,
-    Interval,
-    check_array,
-    check_is_fitted,
-    check_random_state,
-    validate_params,
-)
+from .._validation import IMAGE_SHAPE, RANDOM_STATE, Interval, check_array, check_is_fitted, \
+    check_random_state, validate_params
 from ._conv_net import ConvFeatureNet, train_conv_net
 from ._feature_files import read_extractor, write_extractor
 
@@ -204,18 +197,8 @@ class FeatureExtractor:
         return batched_apply(self.module_.features, Xc, self.device_, 4096).astype(np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted class of each image (classifiers only).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, H·W·C)
-            Images in [0, 1], flattened row-major.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,)
-            Labels from ``classes_``.
-        """
+        """Predicted class of each image, shape (n_samples,), labels from ``classes_``
+        (classifiers only); ``X`` as in :meth:`transform`."""
         check_is_fitted(self, "module_")
         if self.mode_ != "classifier":
             raise ValueError("predict needs a classifier; this FeatureExtractor was trained "
