@@ -93,7 +93,6 @@ def train_conv_net(
     The network's input standardisation is set to the pixels' mean and standard deviation.
     Runs under the caller's torch seed (dropout). Returns the mean loss of each epoch.
     """
-    n = X.shape[0]
     with torch.no_grad():
         net.shift.fill_(float(X.mean()))
         net.scale.fill_(max(float(X.std()), 1e-6))

@@ -24,8 +24,6 @@ def nearest_in_pool(queries, pool, exclude=None, chunk: int = 65536):
     -------
     tensor of shape (b,), int64
     """
-    import torch
-
     b = queries.shape[0]
     best_d = torch.full((b,), float("inf"), device=queries.device, dtype=queries.dtype)
     best_i = torch.zeros(b, dtype=torch.long, device=queries.device)
@@ -45,6 +43,7 @@ def nearest_in_pool(queries, pool, exclude=None, chunk: int = 65536):
         best_i = torch.where(better, arg + s, best_i)
     return best_i
 
+
 def nearest_among(queries, pool, candidates, exclude):
     """Index of the nearest candidate pool row to each query, never the excluded one.
 
@@ -61,8 +60,6 @@ def nearest_among(queries, pool, candidates, exclude):
     -------
     tensor of shape (b,), int64
     """
-    import torch
-
     d = ((pool[candidates] - queries[:, None, :]) ** 2).sum(-1)  # (b, k)
     d = torch.where(candidates == exclude[:, None], torch.full_like(d, float("inf")), d)
     return candidates.gather(1, d.argmin(dim=1, keepdim=True))[:, 0]
