@@ -8,8 +8,7 @@ import torch
 
 from vdae import VDAE
 from vdae.datasets import make_circle, make_sphere
-from vdae.demo import spread_ratios
-from vdae.metrics import precision_recall
+from vdae.metrics import precision_recall, spread_ratios
 
 FAST = dict(prior="exact", epochs=400, random_state=0, verbose=0)
 
@@ -79,3 +78,17 @@ def test_spread_ratio_at_default_settings(make, sd):
     data, fresh = make(2000, noise=sd, random_state=0), make(2000, noise=sd, random_state=1)
     r = _spread(VDAE(random_state=0, verbose=0).fit(data.X), data, fresh)
     assert 0.8 <= r["spread_median"] <= 1.25 and 0.8 <= r["spread_p90"] <= 1.25, r
+
+
+def test_spread_ratios_by_hand():
+    """Unit circle: data at radius 1.1 (distance 0.1), samples at 1.2 and 1.3 (distances 0.2
+    and 0.3: median 0.25, p90 0.29) → ratios 2.5 and 2.9; data on the circle → no ratio."""
+    from vdae.datasets.manifolds import Circle
+
+    circle = Circle()
+    on = np.c_[np.cos([0.0, 1.0, 2.0]), np.sin([0.0, 1.0, 2.0])]
+    r = spread_ratios(np.r_[1.2 * on[:1], 1.3 * on[1:2]], 1.1 * on, circle)
+    assert r["spread_median"] == pytest.approx(2.5) and r["spread_p90"] == pytest.approx(2.9)
+    assert spread_ratios(1.2 * on, on, circle) == {}
+    with pytest.raises(ValueError, match="data"):
+        spread_ratios(on, on[:, :1], circle)

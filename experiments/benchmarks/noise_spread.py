@@ -23,8 +23,7 @@ import numpy as np
 def main() -> None:
     from vdae import VDAE
     from vdae.datasets import load_dataset
-    from vdae.demo import spread_ratios
-    from vdae.metrics import precision_recall
+    from vdae.metrics import precision_recall, spread_ratios
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--manifolds", nargs="+", default=["circle", "sphere"])

@@ -7,7 +7,7 @@ Walk stability: the same after 100 steps, for ``sample``'s default chain (Metrop
 and for the paper's Algorithm 2 (``chain="paper"``, GW only). The floor: the same metrics for a
 second independent sample of the data itself (what a perfect generator scores at this size).
 Noisy rows (``NAME:SD``, isotropic ambient noise of standard deviation SD) add the spread ratios
-(:func:`vdae.demo.spread_ratios`): the samples' median and 90th-percentile distance to the true
+(:func:`vdae.metrics.spread_ratios`): the samples' median and 90th-percentile distance to the true
 manifold over the fresh data's (target 0.8–1.25), for ``sample``'s default draw from the
 output law p_θ(x | z) and, beside it, for the decoder's mean alone (``noise=False``).
 
@@ -32,7 +32,8 @@ PAPER_VDAE_GW = {"circle": 2.6, "torus": 4.9, "bunny": 2.9}
 def main() -> None:
     from vdae import VDAE
     from vdae.datasets import load_dataset
-    from vdae.demo import evaluate_samples, spread_ratios
+    from vdae.demo import evaluate_samples
+    from vdae.metrics import spread_ratios
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--datasets", nargs="+",

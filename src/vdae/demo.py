@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["run_demo", "evaluate_samples", "mixing_curve", "spread_ratios"]
+__all__ = ["run_demo", "evaluate_samples", "mixing_curve"]
 
 log = logging.getLogger(__name__)
 
@@ -38,9 +38,10 @@ def evaluate_samples(samples: np.ndarray, fresh: np.ndarray, manifold=None, *, s
     -------
     dict with ``gw`` (×1000, 1000 vs 1000 points), ``precision``, ``recall``, ``gw_best`` when
     asked, and, given the true manifold, ``dist_median`` and ``dist_p95`` (distance to the
-    manifold / its diameter) and, on noisy data, :func:`spread_ratios`.
+    manifold / its diameter) and, on noisy data, :func:`vdae.metrics.spread_ratios`.
     """
-    from .metrics import gromov_wasserstein_starts, manifold_distance, precision_recall
+    from .metrics import gromov_wasserstein_starts, manifold_distance, precision_recall, \
+        spread_ratios
 
     starts = gromov_wasserstein_starts(samples, fresh, n_samples=1000, n_init=gw_starts,
                                        random_state=seed)
@@ -55,24 +56,6 @@ def evaluate_samples(samples: np.ndarray, fresh: np.ndarray, manifold=None, *, s
         out.update(dist_median=md.median, dist_p95=md.p95)
         out.update(spread_ratios(samples, fresh, manifold))
     return out
-
-
-def spread_ratios(samples: np.ndarray, data: np.ndarray, manifold) -> dict:
-    """How wide the samples lie around the true manifold, relative to the data.
-
-    Returns
-    -------
-    dict with ``spread_median`` and ``spread_p90``: the median and 90th percentile of the
-    samples' distance to the manifold, each divided by the same figure of ``data`` (1 = the
-    data's own spread; the mean of a decoder alone reads ≪ 1 on noisy data). Empty when the
-    data lie on the manifold (median distance ≤ 10⁻⁶ of its diameter), where no ratio exists.
-    """
-    d_data = manifold.distance(data)
-    if np.median(d_data) <= 1e-6 * manifold.diameter:
-        return {}
-    d = manifold.distance(samples)
-    return {"spread_median": float(np.median(d) / np.median(d_data)),
-            "spread_p90": float(np.quantile(d, 0.9) / np.quantile(d_data, 0.9))}
 
 
 def _uniform_rows(A: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -5,7 +5,8 @@
   the latent-to-data map (Sect. 4.3; Table 1, right).
 - :func:`mmd2`, :func:`mmd2_multiscale` — Gaussian-kernel MMD² (Table A.2).
 - :func:`precision_recall`, :func:`coverage` — support-based sample quality and diversity.
-- :func:`manifold_distance`, :func:`parameter_uniformity` — against a known true manifold.
+- :func:`manifold_distance`, :func:`spread_ratios`, :func:`parameter_uniformity` — against a
+  known true manifold (``spread_ratios``: samples' spread around it over the data's).
 - :func:`class_retention`, :func:`train_digit_classifier` — class structure along random walks.
 - :func:`frechet_distance`, :func:`kid` (:class:`KID`), :func:`prdc` (:class:`PRDC`) — Fréchet
   distance, kernel inception distance, precision/recall/density/coverage in a feature space.
@@ -19,7 +20,7 @@ from ._classifier import DigitClassifier, train_digit_classifier
 from ._feature_extractor import FeatureExtractor
 from ._feature_metrics import KID, PRDC, frechet_distance, kid, prdc
 from ._gromov import gromov_wasserstein, gromov_wasserstein_runs, gromov_wasserstein_starts
-from ._manifold import ManifoldDistance, manifold_distance, parameter_uniformity
+from ._manifold import ManifoldDistance, manifold_distance, parameter_uniformity, spread_ratios
 from ._mmd import mmd2, mmd2_multiscale
 from ._precision_recall import PrecisionRecall, coverage, precision_recall
 from ._pretrained import feature_cache_dir, image_features, image_quality, pretrained_features
@@ -38,6 +39,7 @@ __all__ = [
     "coverage",
     "ManifoldDistance",
     "manifold_distance",
+    "spread_ratios",
     "parameter_uniformity",
     "class_retention",
     "DigitClassifier",
