@@ -136,36 +136,41 @@ def cmd_fit(args) -> None:
         raise CLIError(f"bad --set parameter: {exc}") from None
     from .engine.distributed import init_from_env, shutdown, world
 
-    if init_from_env():  # launched by torchrun with several processes
-        if args.resume is not None or args.checkpoint is not None:
-            raise CLIError("--resume/--checkpoint are not available under torchrun yet")
-        try:
-            model.fit(X)
-            rank, size = world()
-            if rank == 0:
-                model.save(args.output)
-                print(f"fitted VDAE (D={model.n_components_}) on {X.shape[0]}×{X.shape[1]} "
-                      f"with {size} processes → {args.output}")
-        finally:
+    distributed = init_from_env()  # launched by torchrun with several processes
+    try:
+        _fit_and_save(model, X, args)
+    finally:
+        if distributed:
             shutdown()
-        return
+
+
+def _fit_and_save(model, X: np.ndarray, args) -> None:
+    """``vdae fit``'s fit, checkpoints and output; under torchrun rank 0 alone reads and
+    writes files (the checkpoint path need only exist on rank 0's machine)."""
+    from .engine.distributed import world
+
+    rank, size = world()
     ckpt = args.checkpoint or f"{args.output}.ckpt"
     resume = None
     if args.resume is not None:
         resume = ckpt if args.resume == "" else args.resume
-        if not Path(resume).is_file():
+        if size == 1 and not Path(resume).is_file():
             raise CLIError(f"--resume: no checkpoint at {resume!r}")
     try:
         model.fit(X, checkpoint=ckpt, checkpoint_interval=args.checkpoint_interval, resume=resume)
     except KeyboardInterrupt:
-        if Path(ckpt).is_file():
+        if rank == 0 and Path(ckpt).is_file():
             raise KeyboardInterrupt(f"checkpoint in {ckpt}; continue with the same command and "
                                     f"--resume") from None
         raise
+    if rank != 0:
+        return
     model.save(args.output)
     if args.checkpoint is None:  # the default checkpoint has served its purpose
         Path(ckpt).unlink(missing_ok=True)
-    print(f"fitted VDAE (D={model.n_components_}) on {X.shape[0]}×{X.shape[1]} → {args.output}")
+    procs = f" with {size} processes" if size > 1 else ""
+    print(f"fitted VDAE (D={model.n_components_}) on {X.shape[0]}×{X.shape[1]}{procs} → "
+          f"{args.output}")
 
 
 def cmd_sample(args) -> None:

@@ -5,7 +5,9 @@ header says ``"kind": "checkpoint"``. It holds everything the rest of the fit de
 modules' weights, the optimiser's moments, the scheduler's position, the state of the numpy and
 torch random generators, the loop's step and loss history. Resuming from it with the same data
 and parameters therefore gives bit-identical weights to an uninterrupted run on the same machine
-and thread count.
+and thread count. Under ``torchrun`` the ranks decide together when to save, rank 0 writes the
+file with every rank's random streams in it, and a resumed run with the same number of processes
+is bit-identical too (see :mod:`vdae.engine.distributed`).
 
 :class:`StopRequest` turns Ctrl-C (SIGINT) during training into a clean stop *between* two
 optimisation steps, so the checkpoint written then is consistent (never half an Adam update).
@@ -24,6 +26,7 @@ import torch
 
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
+from .distributed import any_rank, world
 
 __all__ = [
     "Checkpointer", "StopRequest", "optimizer_state", "load_optimizer_state",
@@ -179,10 +182,17 @@ class Checkpointer:
         self.stop = StopRequest()
 
     def after_step(self, next_step: int, loop_state: dict) -> None:
-        """Save if due; on a stop request save, then raise KeyboardInterrupt."""
-        if self.stop.requested:
+        """Save if due; on a stop request save, then raise KeyboardInterrupt.
+
+        In a process group of several ranks the two decisions are OR-ed over the ranks (one
+        small all-reduce per step), so every rank saves, and stops, after the same step.
+        """
+        stop, due = self.stop.requested, time.monotonic() - self._last >= self.interval
+        if world()[1] > 1:
+            stop, due = any_rank(stop, due)
+        if stop:
             self.save(next_step, loop_state)
             raise KeyboardInterrupt(f"training interrupted at step {next_step}; checkpoint saved")
-        if time.monotonic() - self._last >= self.interval:
+        if due:
             self.save(next_step, loop_state)
             self._last = time.monotonic()

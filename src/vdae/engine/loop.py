@@ -65,6 +65,7 @@ def train_steps(
     on_epoch_end: Callable[[int], None] | None = None,
     loop_state: dict | None = None,
     checkpointer=None,
+    after_backward: Callable[[], None] | None = None,
 ) -> list[float]:
     """Run ``n_steps`` optimisation steps and return the mean loss of each epoch.
 
@@ -90,6 +91,9 @@ def train_steps(
     checkpointer : vdae.engine.checkpoint.Checkpointer or None
         Called after every step with ``(next_step, loop_state)``; it saves when due and turns
         Ctrl-C into a checkpoint followed by :class:`KeyboardInterrupt` between two steps.
+    after_backward : callable or None
+        Called with no argument between ``loss.backward()`` and ``optimizer.step()`` (e.g.
+        :func:`vdae.engine.distributed.all_reduce_gradients` in data-parallel training).
 
     Returns
     -------
@@ -119,6 +123,8 @@ def train_steps(
                     f"(step {i + 1}); lower the learning rate or check the data's scale."
                 )
             loss.backward()
+            if after_backward is not None:
+                after_backward()
             optimizer.step()
             if scheduler is not None:
                 scheduler.step()

@@ -14,14 +14,22 @@ with probability K^(α)_ij / Σ K^(α) — whose endpoints are then distributed 
 i.e. the Dirichlet energy of the outputs after the orthonormalisation layer
 ŷ = (g − m) L⁻ᵀ with L Lᵀ = C (Cholesky of the batch Gram matrix). Its minimum over
 D-dimensional function spaces is Σ_{k=1}^{D} (1 − λ_k), reached by span(f_1, …, f_D).
+
+Data-parallel training (several processes, each holding a shard of the batch of edges) uses
+:func:`sharded_rayleigh_quotient_loss`: the shards' sums of g, of (g − m)(g − m)ᵀ and of the
+edge differences' outer products are all-reduced, so every shard whitens with the same C (the
+same Cholesky factor, bit for bit) and computes the same loss, that of the whole batch.
 """
 
 from __future__ import annotations
 
+from typing import Callable
+
 import torch
 from torch import nn
 
-__all__ = ["SpectralNetModule", "rayleigh_quotient_loss", "batch_whitening"]
+__all__ = ["SpectralNetModule", "rayleigh_quotient_loss", "sharded_rayleigh_quotient_loss",
+           "batch_whitening"]
 
 
 def batch_whitening(G: torch.Tensor, jitter: float = 1e-6) -> tuple[torch.Tensor, torch.Tensor]:
@@ -40,12 +48,20 @@ def batch_whitening(G: torch.Tensor, jitter: float = 1e-6) -> tuple[torch.Tensor
     mean = G.mean(dim=0)
     Gc = G - mean
     C = Gc.T @ Gc / G.shape[0]
+    return mean, jittered_cholesky(C, jitter)
+
+
+def jittered_cholesky(C: torch.Tensor, jitter: float = 1e-6) -> torch.Tensor:
+    """Lower Cholesky factor L of C + jitter·tr(C)/D·I, shape (D, D), C of shape (D, D).
+
+    The jitter grows tenfold (up to 8 times) until the factorisation succeeds.
+    """
     eye = torch.eye(C.shape[0], dtype=C.dtype, device=C.device)
     scale = (torch.trace(C) / C.shape[0]).detach().clamp_min(1e-12)
     for _ in range(8):
         L, info = torch.linalg.cholesky_ex(C + jitter * scale * eye)
         if int(info) == 0:
-            return mean, L
+            return L
         jitter *= 10
     raise FloatingPointError("batch covariance is not positive definite even with jitter")
 
@@ -67,6 +83,40 @@ def rayleigh_quotient_loss(g_head: torch.Tensor, g_tail: torch.Tensor) -> torch.
     # whitened differences: L⁻¹ (g_i − g_j)
     w = torch.linalg.solve_triangular(L, diff.T, upper=False)
     return 0.5 * (w**2).sum() / diff.shape[0]
+
+
+def sharded_rayleigh_quotient_loss(g_head: torch.Tensor, g_tail: torch.Tensor,
+                                   all_reduce: Callable[[torch.Tensor], torch.Tensor]
+                                   ) -> torch.Tensor:
+    """tr(C⁻¹S) of a batch of edges split into shards, one per process.
+
+    Parameters
+    ----------
+    g_head, g_tail : tensor of shape (b, D)
+        This shard's network outputs at the two ends of its b edges (b may differ by shard).
+    all_reduce : callable
+        Sums a tensor over the shards, giving every shard the same result (outside autograd);
+        the identity in one process.
+
+    Returns
+    -------
+    scalar tensor
+        Its value is the loss of the whole batch (m, C and S from all shards: every shard
+        applies the same whitening and gets the same bits); its gradient is with respect to
+        this shard's outputs only, so the shards' gradients summed are the whole batch's.
+        Equal to :func:`rayleigh_quotient_loss` of the concatenated batch up to rounding.
+    """
+    G = torch.cat([g_head, g_tail], dim=0)
+    sums = all_reduce(torch.cat([G.detach().sum(dim=0), G.new_tensor([G.shape[0]])]))
+    n_points = sums[-1]
+    Gc = G - sums[:-1] / n_points  # the mean's own gradient is zero: Σ (g_i − m) = 0
+    diff = g_head - g_tail
+    local = torch.stack([Gc.T @ Gc, diff.T @ diff])
+    both = all_reduce(local.detach()) + (local - local.detach())  # value: the sum over shards
+    L = jittered_cholesky(both[0] / n_points)
+    half = torch.linalg.solve_triangular(L, both[1], upper=False)  # L⁻¹ Σ d dᵀ
+    whitened = torch.linalg.solve_triangular(L, half.T, upper=False)  # L⁻¹ Σ d dᵀ L⁻ᵀ
+    return 0.5 * torch.trace(whitened) / (n_points / 2)
 
 
 class SpectralNetModule(nn.Module):

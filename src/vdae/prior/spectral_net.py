@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal, Sequence
 
 import numpy as np
 import scipy.linalg
+import scipy.sparse
 import torch
 
 from ._estimator import PriorEstimator
@@ -15,7 +17,10 @@ from .._validation import (
     torch_generator,
 )
 from ..nn.mlp import make_mlp
-from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss
+from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss, \
+    sharded_rayleigh_quotient_loss
+from ..engine.distributed import all_reduce_gradients, all_reduce_sum, broadcast_arrays, \
+    broadcast_json, broadcast_module, on_rank0, world
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from ..graph.diffusion import markov_normalize
 from .diffusion_map import DiffusionMap
@@ -117,15 +122,65 @@ class SpectralNet(PriorEstimator):
 
     # ------------------------------------------------------------------ fitting
     def _fit(self, X: np.ndarray) -> None:
-        """Build the graph of X (n_samples, n_features) and train the network on it."""
-        n, m = X.shape
+        """Build the graph of X (n_samples, n_features) and train the network on it.
+
+        In a torch.distributed process group of several ranks (``torchrun``) the fit is
+        data-parallel: :meth:`_fit_data_parallel`.
+        """
         rng, seed = self._fit_seed()
         self.device_ = resolve_device(self.device)
+        if world()[1] > 1:
+            return self._fit_data_parallel(X, rng, seed)
+        op = self._operator(X, rng, seed)
+        module = self._build_module(X, op["D"], seed)
+        self.history_ = self._train(module, X, op["K_alpha"], op["noise_sd"],
+                                    torch_generator(rng, self.device_))
+        self._rayleigh_ritz(module, X, op["K_alpha"], op["degree"])
+        self._set_fitted(module, op, X.shape[1])
+
+    def _fit_data_parallel(self, X: np.ndarray, rng: np.random.Generator, seed: int) -> None:
+        """The fit across the ranks of a process group (every rank calls it with the same X).
+
+        Rank 0 builds the graph and chooses D, and broadcasts the Markov operator's edges;
+        every rank starts from rank 0's weights and draws ⌈batch_size / world size⌉ edges per
+        step from its own stream; the batch's moments are summed over ranks
+        (:func:`~vdae.nn.spectralnet.sharded_rayleigh_quotient_loss`: one whitening, one loss
+        for all) and so are the gradients, so every rank takes the same Adam step. Rank 0's
+        Rayleigh–Ritz step on the whole graph is broadcast: all ranks end with the same module.
+        A failure on rank 0 is raised on every rank.
+        """
+        rank, size = world()
+        op = on_rank0(self._operator, X, rng, seed)
+        op, rng = _share_operator(op, rng)
+        module = self._build_module(X, op["D"], seed)
+        broadcast_module(module)
+        gen = torch_generator(rng, self.device_)
+        gen.manual_seed(int(rng.integers(0, 2**62)) + 7919 * rank)  # every rank its own edges
+        self.history_ = self._train(module, X, op["K_alpha"], op["noise_sd"], gen, shards=size)
+        on_rank0(self._rayleigh_ritz, module, X, op["K_alpha"], op["degree"])
+        broadcast_module(module)
+        self.eigenvalues_ = broadcast_arrays(
+            {"eigenvalues": self.eigenvalues_} if rank == 0 else None)["eigenvalues"]
+        self._set_fitted(module, op, X.shape[1])
+
+    def _operator(self, X: np.ndarray, rng: np.random.Generator, seed: int) -> dict:
+        """The graph's Markov operator and what else training needs, as a dict: K_alpha (csr,
+        (n, n)), degree (n,), D, noise_sd (input-noise standard deviation, data units), labels
+        (n,), n_graph_components, intrinsic_dim. Draws the choice of D from ``rng``."""
+        n, m = X.shape
         graph = self._affinity_graph(X, seed)
         K_alpha, degree, _ = markov_normalize(graph.K, self.alpha)
         D = self._choose_dimension(X, rng)
         if D > n - 2:
             raise ValueError(f"n_components={D} is too large for {n} samples (at most {n - 2}).")
+        noise_sd = self.input_noise * float(np.median(graph.distances[:, -1])) / np.sqrt(m)
+        return {"K_alpha": K_alpha, "degree": degree, "D": int(D), "noise_sd": noise_sd,
+                "labels": graph.labels, "n_graph_components": int(graph.n_components),
+                "intrinsic_dim": float(graph.intrinsic_dim)}
+
+    def _build_module(self, X: np.ndarray, D: int, seed: int) -> SpectralNetModule:
+        """The untrained network (initialised from ``seed``) with X's standardisation."""
+        m = X.shape[1]
         with seeded(seed):
             body = make_mlp(m, self.hidden, D, self.activation)
         module = SpectralNetModule(body, m, D)
@@ -133,15 +188,14 @@ class SpectralNet(PriorEstimator):
         scale = scale or 1.0
         module.in_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         module.in_scale.fill_(float(scale))
-        module.to(self.device_)
-        noise_sd = self.input_noise * float(np.median(graph.distances[:, -1])) / np.sqrt(m)
-        self.history_ = self._train(module, X, K_alpha, noise_sd, torch_generator(rng, self.device_))
-        self._rayleigh_ritz(module, X, K_alpha, degree)
+        return module.to(self.device_)
+
+    def _set_fitted(self, module: SpectralNetModule, op: dict, m: int) -> None:
         self.module_ = module.eval()
-        self.n_components_ = D
-        self.n_graph_components_ = graph.n_components
-        self.graph_labels_ = graph.labels
-        self.intrinsic_dim_ = graph.intrinsic_dim
+        self.n_components_ = op["D"]
+        self.n_graph_components_ = op["n_graph_components"]
+        self.graph_labels_ = op["labels"]
+        self.intrinsic_dim_ = op["intrinsic_dim"]
         self.n_features_in_ = m
 
     def _choose_dimension(self, X: np.ndarray, rng: np.random.Generator) -> int:
@@ -168,7 +222,10 @@ class SpectralNet(PriorEstimator):
         total = self.epochs * per_epoch if self.epochs is not None else max(1500, per_epoch)
         return total, per_epoch
 
-    def _train(self, module, X, K_alpha, noise_sd: float, gen: torch.Generator) -> list[float]:
+    def _train(self, module, X, K_alpha, noise_sd: float, gen: torch.Generator,
+               shards: int = 1) -> list[float]:
+        """Adam on the Rayleigh quotient; ``shards`` > 1: this rank's share of a data-parallel
+        fit (⌈batch_size / shards⌉ edges per step, moments and gradients summed over ranks)."""
         dev = self.device_
         coo = K_alpha.tocoo()
         rows = torch.as_tensor(coo.row, dtype=torch.long, device=dev)
@@ -178,7 +235,11 @@ class SpectralNet(PriorEstimator):
         total, per_epoch = self._n_steps(X.shape[0])
         opt = make_adam(module.parameters(), self.learning_rate)
         sched = cosine_lr(opt, total)
-        B = self.batch_size
+        B, loss_fn, after_backward = self.batch_size, rayleigh_quotient_loss, None
+        if shards > 1:
+            B = int(np.ceil(self.batch_size / shards))
+            loss_fn = partial(sharded_rayleigh_quotient_loss, all_reduce=all_reduce_sum)
+            after_backward = partial(all_reduce_gradients, list(module.parameters()))
 
         def step(i: int) -> torch.Tensor:
             u = torch.rand(B, generator=gen, device=dev, dtype=torch.float64) * cum[-1]
@@ -187,11 +248,12 @@ class SpectralNet(PriorEstimator):
             if noise_sd > 0:
                 xb = xb + noise_sd * torch.randn(xb.shape, generator=gen, device=dev)
             g = module.raw(xb)
-            return rayleigh_quotient_loss(g[:B], g[B:])
+            return loss_fn(g[:B], g[B:])
 
         module.train()
         return train_steps(step, opt, total, steps_per_epoch=per_epoch, desc="SpectralNet",
-                           verbose=int(self.verbose), scheduler=sched)
+                           verbose=int(self.verbose), scheduler=sched,
+                           after_backward=after_backward)
 
     @torch.no_grad()
     def _rayleigh_ritz(self, module, X, K_alpha, degree) -> None:
@@ -237,3 +299,23 @@ class SpectralNet(PriorEstimator):
         """
         X = self._check_transform_input(X, "module_")
         return check_finite_output(batched_apply(self.module_, X, self.device_))
+
+
+def _share_operator(op: dict | None, rng: np.random.Generator) -> tuple[dict, np.random.Generator]:
+    """Rank 0's :meth:`SpectralNet._operator` result (``op``; None elsewhere) and its random
+    stream after it, on every rank. ``degree`` stays on rank 0 (only the Rayleigh–Ritz step
+    there uses it)."""
+    K = op["K_alpha"].tocsr() if op is not None else None
+    arrays = None if op is None else {"indptr": K.indptr, "indices": K.indices, "data": K.data,
+                                      "labels": np.asarray(op["labels"], np.int64)}
+    meta = None if op is None else {
+        "shape": list(K.shape), "rng": rng.bit_generator.state,
+        **{k: op[k] for k in ("D", "noise_sd", "n_graph_components", "intrinsic_dim")}}
+    arrays, meta = broadcast_arrays(arrays), broadcast_json(meta)
+    if op is None:
+        K = scipy.sparse.csr_matrix((arrays["data"], arrays["indices"], arrays["indptr"]),
+                                    shape=tuple(meta["shape"]))
+        op = {"K_alpha": K, "degree": None, "labels": arrays["labels"],
+              **{k: meta[k] for k in ("D", "noise_sd", "n_graph_components", "intrinsic_dim")}}
+    rng.bit_generator.state = meta["rng"]
+    return op, rng

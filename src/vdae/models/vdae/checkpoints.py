@@ -3,6 +3,13 @@
 A fit in progress lives in a :class:`TrainState` passed to the training functions, never on the
 estimator: the random streams, the embedding and its component labels, the optimiser once it
 exists, and (when resuming) the arrays and progress record read from the checkpoint.
+
+Several processes (``torchrun``): every rank keeps its own torch stream (its minibatches and ε)
+and its own loss history; at a checkpoint these are gathered to rank 0, which writes one file:
+rank 0's as in a one-process checkpoint (``ckpt.generator``, ``progress["loop"]``, ``["rng"]``)
+plus every rank's (``ckpt.generator.rank{r}``, ``progress["ranks"][r]``) and the number of
+processes (``progress["world_size"]``). Weights and optimiser moments are the same on every rank
+and stored once. A resume needs the same number of processes; each rank restores its own streams.
 """
 
 from __future__ import annotations
@@ -17,12 +24,14 @@ from ...engine.checkpoint import (
     generator_state, load_checkpoint, numpy_rng_from_state, numpy_rng_state, optimizer_state,
     save_checkpoint,
 )
+from ...engine.distributed import all_gather_bytes, all_gather_json, broadcast_arrays, \
+    broadcast_json, on_rank0, world
 from ...exceptions import ModelFileError
 from ...nn.state import module_state
 from ...prior.encoder import ENCODERS, Encoder
 
 __all__ = ["TrainState", "restore_encoder", "save_fit_checkpoint",
-           "restore_fit_checkpoint"]
+           "restore_fit_checkpoint", "rank_streams"]
 
 
 @dataclass
@@ -72,18 +81,33 @@ def restore_encoder(model, arrays: dict, fitted: dict) -> Encoder:
 
 def save_fit_checkpoint(model, path: str | os.PathLike, state: TrainState, next_step: int,
                         loop_state: dict) -> None:
-    """Write the fit in progress (weights, optimiser, streams, embedding) atomically to ``path``."""
+    """Write the fit in progress (weights, optimiser, streams, embedding) atomically to ``path``.
+
+    In a process group every rank must call it (after the same step): the ranks' streams and
+    histories are gathered, and rank 0 alone writes.
+    """
+    rank, size = world()
+    per_rank, gen_states = {}, {}
+    if size > 1:
+        mine = {"loop": loop_state, "rng": state.rng_state}
+        ranks = all_gather_json(mine)
+        gens = all_gather_bytes(generator_state(state.gen).tobytes())
+        if rank != 0:
+            return
+        per_rank = {"world_size": size, "ranks": ranks}
+        gen_states = {f"ckpt.generator.rank{r}": np.frombuffer(g, np.uint8)
+                      for r, g in enumerate(gens)}
     opt_arrays, opt_meta = optimizer_state(state.optimizer)
     enc_arrays, enc_fitted = model.encoder_.state()
     arrays = {**module_state("decoder", model.decoder_),
               **module_state("covariance", model.covariance_), **opt_arrays, **enc_arrays,
               "ckpt.generator": generator_state(state.gen), "ckpt.Z": state.Z,
               "ckpt.labels": np.asarray(state.labels, np.int64),
-              "eigenvalues": np.asarray(model.eigenvalues_, np.float64)}
+              "eigenvalues": np.asarray(model.eigenvalues_, np.float64), **gen_states}
     progress = {"step": next_step, "loop": loop_state, "optimizer": opt_meta,
                 "rng": state.rng_state, "data": state.fingerprint,
                 "fitted": {"n_components": model.n_components_,
-                           "n_features_in": model.n_features_in_, **enc_fitted}}
+                           "n_features_in": model.n_features_in_, **enc_fitted}, **per_rank}
     save_checkpoint(path, model, arrays, progress)
 
 
@@ -97,7 +121,18 @@ def restore_fit_checkpoint(model, path: str | os.PathLike, fingerprint: dict) ->
     ModelFileError
         If the file is incomplete or inconsistent.
     """
-    arrays, progress = load_checkpoint(path, model)
+    rank, size = world()
+    if size > 1:  # rank 0 reads; the others receive it (or rank 0's error)
+        got = on_rank0(load_checkpoint, path, model)
+        arrays = broadcast_arrays(got[0] if rank == 0 else None)
+        progress = broadcast_json(got[1] if rank == 0 else None)
+    else:
+        arrays, progress = load_checkpoint(path, model)
+    written_by = progress.get("world_size", 1) if isinstance(progress, dict) else 1
+    if written_by != size:
+        raise ValueError(f"the checkpoint {str(path)!r} was written by {written_by} process(es) "
+                         f"and this fit runs in {size}; resume with the same number of processes "
+                         f"(torchrun --nproc_per_node/--nnodes), whose random streams it holds.")
     if progress.get("data") != fingerprint:
         raise ValueError(f"X is not the data the checkpoint {str(path)!r} was fitted on "
                          f"(different shape or values).")
@@ -107,9 +142,22 @@ def restore_fit_checkpoint(model, path: str | os.PathLike, fingerprint: dict) ->
         model.encoder_ = restore_encoder(model, arrays, fitted)
         model.eigenvalues_ = arrays["eigenvalues"]
         Z, labels = np.asarray(arrays["ckpt.Z"], np.float32), arrays["ckpt.labels"]
-        rng = numpy_rng_from_state(progress["rng"])
+        _, _, rng_state = rank_streams(arrays, progress, rank)
+        rng = numpy_rng_from_state(rng_state)
         int(progress["step"]), progress["optimizer"]["param_groups"]
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelFileError(f"incomplete or inconsistent checkpoint ({exc!r}).") from None
     return TrainState(rng, torch.Generator(device=model.device_), Z, labels, fingerprint,
                       arrays=arrays, progress=progress)
+
+
+def rank_streams(arrays: dict, progress: dict, rank: int) -> tuple[np.ndarray, dict, dict]:
+    """This rank's part of a checkpoint: (torch generator state, loop state, numpy rng state).
+
+    Rank 0 of a one-process checkpoint reads the top-level entries; a checkpoint of several
+    processes holds every rank's under ``ckpt.generator.rank{r}`` and ``progress["ranks"][r]``.
+    """
+    if progress.get("world_size", 1) == 1:
+        return arrays["ckpt.generator"], progress["loop"], progress["rng"]
+    mine = progress["ranks"][rank]
+    return arrays[f"ckpt.generator.rank{rank}"], mine["loop"], mine["rng"]

@@ -145,10 +145,13 @@ class VDAE(VDAEInference):
     rather than from N(ψ_θ⁻¹(z), c I) with the training c (c = 1 would drown the manifold, and
     the mean alone drops the data's noise); C_φ reads ψ(x) rather than x.
 
-    In a torch.distributed process group (e.g. launched by ``torchrun``), rank 0 fits the prior
-    and broadcasts it; C_φ and ψ_θ⁻¹ train under DistributedDataParallel, each rank drawing
+    In a torch.distributed process group (e.g. launched by ``torchrun``), SpectralNet trains
+    data-parallel on all ranks (the exact prior is fitted by rank 0) and rank 0 broadcasts the
+    prior; C_φ and ψ_θ⁻¹ train under DistributedDataParallel, each rank drawing
     ⌈batch_size / world size⌉ points per step, so ``batch_size`` stays the global batch.
-    ``history_`` holds each rank's own minibatch losses. See :mod:`vdae.engine.distributed`.
+    ``history_`` holds each rank's own minibatch losses. Checkpoints and ``resume`` work as in
+    one process (rank 0 writes; each rank restores its own streams; same number of processes).
+    See :mod:`vdae.engine.distributed`.
 
     Examples
     --------
@@ -271,7 +274,9 @@ class VDAE(VDAEInference):
         resume : path-like or None
             Continue the fit saved in this checkpoint (same ``X`` and parameters; ``verbose`` and
             ``device`` may differ). The prior is not refitted. With the same machine and thread
-            count the result is bit-identical to an uninterrupted fit.
+            count the result is bit-identical to an uninterrupted fit. Under torch.distributed
+            every rank passes the same paths, rank 0 alone reads and writes the file, and the
+            resumed fit needs the same number of processes.
 
         Returns
         -------
@@ -284,9 +289,6 @@ class VDAE(VDAEInference):
         check_image_shape(self.image_shape, m)
         checkpoint = self._check_checkpoint_args(checkpoint, checkpoint_interval, resume)
         rank, size = world()
-        if size > 1 and checkpoint is not None:
-            raise ValueError("checkpoint and resume are not available in multi-process "
-                             "training (torch.distributed) yet; fit in one process to use them.")
         self.device_ = resolve_device(self.device)
         fingerprint = data_fingerprint(X)
         if resume is not None:

@@ -15,13 +15,13 @@ import torch
 from ..._torch import RowSource, column_stats, to_tensor
 from ...engine.checkpoint import Checkpointer, load_optimizer_state, numpy_rng_from_state, \
     numpy_rng_state, set_generator_state
-from ...engine.distributed import broadcast_arrays, broadcast_json, world
+from ...engine.distributed import broadcast_arrays, broadcast_json, on_rank0, world
 from ...engine.loop import cosine_lr, make_adam, train_steps
 from ...nn.likelihood import gaussian_nll
 from ...nn.local_step import LocalStep
 from ...prior import DiffusionMap, SpectralNet
 from ...prior.encoder import NystromMap, SpectralNetMap
-from .checkpoints import TrainState, restore_encoder
+from .checkpoints import TrainState, rank_streams, restore_encoder
 from .objective import gaussian_kl_from_target_inverse, target_inverse_factors
 from .targets import nearest_among, nearest_in_pool
 
@@ -32,8 +32,12 @@ __all__ = ["POOL_DATA_MAX", "fit_encoder", "fit_encoder_distributed", "set_scale
 POOL_DATA_MAX = 50_000
 
 
-def fit_encoder(model, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def fit_encoder(model, X: np.ndarray, seed: int, embed: bool = True
+                ) -> tuple[np.ndarray | None, np.ndarray]:
     """Fit the prior ψ (exact map + Nyström, or SpectralNet) and set ``model.encoder_``.
+
+    ``embed=False`` skips ψ(X) for SpectralNet (Z is then None): the other ranks of a
+    data-parallel fit, which receive rank 0's embedding.
 
     Returns
     -------
@@ -53,13 +57,17 @@ def fit_encoder(model, X: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray
                      epochs=model.encoder_epochs, input_noise=model.input_noise,
                      device=str(model.device_), verbose=model.verbose, **common).fit(X)
     model.encoder_, model.eigenvalues_ = SpectralNetMap(sn.module_), sn.eigenvalues_
-    return sn.transform(X), sn.graph_labels_
+    return (sn.transform(X) if embed else None), sn.graph_labels_
 
 
 def fit_encoder_distributed(model, X: np.ndarray, rng: np.random.Generator, rank: int
                             ) -> tuple[np.ndarray, np.ndarray, np.random.Generator]:
-    """Rank 0 fits the prior; every rank receives its weights, the embedding and rank 0's
-    random state (so all ranks build identical modules and pick identical seeds).
+    """Fit the prior in a process group; every rank receives rank 0's fitted prior, embedding
+    and random state (so all ranks build identical modules and pick identical seeds).
+
+    SpectralNet trains data-parallel on every rank (:class:`vdae.SpectralNet` under
+    torch.distributed); the exact diffusion map is fitted by rank 0 alone. A failure on rank 0
+    is raised on every rank.
 
     Returns
     -------
@@ -67,8 +75,12 @@ def fit_encoder_distributed(model, X: np.ndarray, rng: np.random.Generator, rank
     rng : numpy Generator in rank 0's state after its fit
     """
     payload = meta = None
+    seed = int(rng.integers(0, 2**31 - 1))  # every rank holds the same stream here
+    if model.prior == "spectralnet":  # a collective fit: every rank trains its share
+        Z, labels = fit_encoder(model, X, seed, embed=rank == 0)
+    else:
+        Z, labels = on_rank0(fit_encoder, model, X, seed) or (None, None)
     if rank == 0:
-        Z, labels = fit_encoder(model, X, int(rng.integers(0, 2**31 - 1)))
         enc_arrays, enc_fitted = model.encoder_.state()
         payload = {**enc_arrays, "prior.Z": np.asarray(Z, np.float32),
                    "prior.labels": np.asarray(labels, np.int64),
@@ -147,8 +159,9 @@ def train_local_elbo(model, X: np.ndarray, L_star: np.ndarray, neighbors: np.nda
     start, loop_state = 0, None
     if state.progress is not None:
         load_optimizer_state(opt, state.arrays, state.progress["optimizer"])
-        set_generator_state(gen, state.arrays["ckpt.generator"])
-        start, loop_state = int(state.progress["step"]), state.progress["loop"]
+        gen_state, loop_state, _ = rank_streams(state.arrays, state.progress, rank)
+        set_generator_state(gen, gen_state)
+        start = int(state.progress["step"])
         scheduler.last_epoch = start
     state.optimizer = opt
     c = float(model.likelihood_variance)
