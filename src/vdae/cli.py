@@ -134,7 +134,7 @@ def cmd_fit(args) -> None:
         model = VDAE(**params)
     except TypeError as exc:
         raise CLIError(f"bad --set parameter: {exc}") from None
-    from .engine.distributed import init_from_env, shutdown, world
+    from .engine.distributed import init_from_env, shutdown
 
     distributed = init_from_env()  # launched by torchrun with several processes
     try:
