@@ -33,6 +33,9 @@ learned manifold):
   manifold and thin across it, the AUROCs were 1.000 and 0.95. The diffusion map sends a point
   off the manifold to about the coordinates of its nearest manifold point, so this is the term
   that sees such points, which the latent density alone cannot (AUROC 0.50 by itself there).
+  On MNIST (3000 training digits, a 30-epoch fit) it told 1000 test digits from the same
+  digits with 30% of their pixels permuted at AUROC 0.96
+  (``tests/test_interpolate_score.py``, slow).
 - **τ = 10⁻² σ²**, σ² the mean squared training residual per coordinate (a ridge): Σ_r has rank
   ≤ K − 1, below the number of features on images, and τ keeps the Gaussian proper there; the
   determinant and the quadratic form are computed in the K-dimensional span of the residuals
