@@ -141,7 +141,7 @@ def test_cli_bad_input_exits_2_with_one_line(argv, msg, tmp_path, capsys, monkey
 
 
 def test_cli_help_everywhere(capsys):
-    for cmd in ["fit", "sample", "walk", "burst", "embed", "plot", "demo"]:
+    for cmd in ["fit", "sample", "walk", "burst", "interpolate", "embed", "plot", "demo"]:
         with pytest.raises(SystemExit) as info:
             main([cmd, "--help"])
         assert info.value.code == 0

@@ -1,4 +1,4 @@
-"""Command line: ``vdae fit | sample | walk | burst | embed | plot | demo``.
+"""Command line: ``vdae fit | sample | walk | burst | interpolate | embed | plot | demo``.
 
 Every subcommand has ``--help``; the exit code is 0 on success, 2 on bad input (with a one-line
 message on stderr), 1 on any other failure. The paper's Table 1 and figures are experiments,
@@ -203,6 +203,24 @@ def cmd_burst(args) -> None:
     print(f"seed + {args.n} single-step draws → {args.output}")
 
 
+def cmd_interpolate(args) -> None:
+    model = _load_model(args.model)
+    if args.points is not None:
+        ends, _ = load_data(args.points)
+        if ends.ndim != 2 or ends.shape[0] != 2:
+            raise CLIError(f"--points {args.points}: expected 2 rows (a and b), got shape "
+                           f"{ends.shape}")
+    else:
+        n = len(model.seeds_)
+        bad = [i for i in args.indices if not 0 <= i < n]
+        if bad:
+            raise CLIError(f"--indices: {bad[0]} is not a row of the model's {n} stored seeds")
+        ends = model.seeds_[list(args.indices)]
+    path = model.interpolate(ends[0], ends[1], args.n)
+    np.save(args.output, path)
+    print(f"path of {path.shape[0]} points along the manifold → {args.output}")
+
+
 def cmd_embed(args) -> None:
     from .prior import DiffusionMap, SpectralNet
 
@@ -315,6 +333,18 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("-n", type=_COUNT, default=2000)
     _add_mean_option(s)
     s.add_argument("-o", "--output", required=True)
+
+    s = add("interpolate", cmd_interpolate,
+            "a path between two points along the data manifold (n, features)")
+    s.add_argument("model")
+    ends = s.add_mutually_exclusive_group(required=True)
+    ends.add_argument("--points", metavar="FILE",
+                      help=".npy/.csv with two rows: the path's ends a and b")
+    ends.add_argument("--indices", type=_NONNEG, nargs=2, metavar=("I", "J"),
+                      help="the ends as rows of the model's stored seeds (training points)")
+    s.add_argument("-n", type=_int_at_least(2), default=10,
+                   help="points on the path, ends included (default 10)")
+    s.add_argument("-o", "--output", required=True, help=".npy file to write")
 
     s = add("embed", cmd_embed, "diffusion coordinates of data (the prior alone)")
     s.add_argument("data")

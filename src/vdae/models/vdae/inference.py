@@ -22,6 +22,8 @@ import torch
 from ..._torch import batched_apply, in_chunks, to_tensor
 from ..._validation import check_array, check_finite_output, check_random_state
 from ..base import GenerativeModel
+from .anomaly import anomaly_scores, residual_variance
+from .interpolation import graph_path, latent_path, seed_graph
 from .likelihood import ResidualLaw
 from .metropolis import metropolis_walk, step_shaped_density
 from .random_walk import latent_step, random_walk, stratified_seed_rows
@@ -319,3 +321,117 @@ class VDAEInference(GenerativeModel):
         n = len(self.seeds_)
         rows = rng.choice(n, n_samples, replace=n_samples > n)
         return self.transform(self.seeds_[np.sort(rows)])
+
+    # ------------------------------------------------ paths and scores (beyond the paper)
+    def interpolate(self, a, b, n_points: int = 10, *, smoothing: float = 1.0) -> np.ndarray:
+        """A path from ``a`` to ``b`` along the data manifold, decoded by the mean decoder.
+
+        The shortest path between the seeds nearest to a and b on the seeds' k-nearest-neighbour
+        graph (k = ``n_neighbors``), smoothed in diffusion coordinates with ψ(a) and ψ(b) at its
+        ends, resampled to ``n_points`` equally spaced by arc length there, and decoded:
+        :mod:`vdae.models.vdae.interpolation`. Unlike a straight line (in the data space or the
+        latent space) it does not cut through regions without data.
+
+        Parameters
+        ----------
+        a, b : array-like of shape (n_features,) or (1, n_features)
+            The ends, data units.
+        n_points : int ≥ 2, default=10
+            Points on the path, ends included.
+        smoothing : float ≥ 0, default=1
+            Width of the smoothing filter along the path, in median graph hops (0: the graph
+            path itself, resampled).
+
+        Returns
+        -------
+        ndarray of shape (n_points, n_features_in_)
+            ψ_θ⁻¹(z_0), …, ψ_θ⁻¹(z_{n−1}); the first and last rows are ψ_θ⁻¹(ψ(a)) and
+            ψ_θ⁻¹(ψ(b)), the projections of a and b onto the learned manifold.
+
+        Raises
+        ------
+        ValueError
+            When a or b is not a single finite point of ``n_features_in_`` coordinates, when
+            ``n_points`` < 2 or ``smoothing`` < 0, or when b's nearest seed lies in another
+            component of the affinity graph than a's (no path along the data joins them).
+        TypeError
+            When ``n_points`` is not an int or ``smoothing`` not a real number.
+        """
+        self._check_fitted()
+        ends = [self._check_point(p, name) for p, name in ((a, "a"), (b, "b"))]
+        n_points = self._check_int_param(n_points, "n_points", 2)
+        if isinstance(smoothing, bool) or not isinstance(smoothing, (int, float, np.number)) \
+                or not np.isfinite(smoothing):
+            raise TypeError(f"smoothing must be a real number >= 0; got {smoothing!r}.")
+        if smoothing < 0:
+            raise ValueError(f"smoothing must be >= 0; got {smoothing!r}.")
+        ia, ib = (int(np.argmin(np.square(self.seeds_ - p).sum(1))) for p in ends)
+        la, lb = self.seed_labels_[ia], self.seed_labels_[ib]
+        path = graph_path(self._seed_graph(), ia, ib) if la == lb else None
+        if path is None:
+            raise ValueError(
+                f"b lies in another component of the training data's graph than a (components "
+                f"{int(lb)} and {int(la)} of the seeds nearest to them): no path along the data "
+                f"joins them; choose b in a's component.")
+        Z = self.transform(np.concatenate([ends[0], self.seeds_[path], ends[1]]))
+        return self.inverse_transform(latent_path(Z, n_points, float(smoothing)).astype(np.float32))
+
+    def _check_point(self, x, name: str) -> np.ndarray:
+        """One point of ``n_features_in_`` coordinates as an array of shape (1, n_features_in_)."""
+        x = check_array(x, name, n_features=self.n_features_in_, allow_1d_sample=True,
+                        owner=type(self).__name__)
+        if x.shape[0] != 1:
+            raise ValueError(f"{name} must be a single point; got {x.shape[0]} rows.")
+        return x
+
+    @staticmethod
+    def _check_int_param(value, name: str, minimum: int) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an int >= {minimum}; got {value!r}.")
+        if value < minimum:
+            raise ValueError(f"{name} must be >= {minimum}; got {value}.")
+        return int(value)
+
+    def _seed_graph(self):
+        """The seeds' kNN graph (:func:`seed_graph`), built on first use and kept while
+        ``seeds_`` is the same array."""
+        cached = getattr(self, "_seed_graph_cache", None)
+        if cached is None or cached[0] is not self.seeds_:
+            cached = (self.seeds_, seed_graph(self.seeds_, self.n_neighbors))
+            self._seed_graph_cache = cached
+        return cached[1]
+
+    def score_samples(self, X) -> np.ndarray:
+        """Anomaly score of each row of X: higher is more typical.
+
+        The log-density of the model "a point of the learned manifold plus an offset off it"
+        (:mod:`vdae.models.vdae.anomaly`)::
+
+            s(x) = log p̂(z) + log p_θ(x | z),   z = ψ(x),
+
+        with p̂ the Metropolis walk's latent density (``latent_density_``) and p_θ(x | z) the
+        samplers' output law (``residual_law_``: the decoder's mean plus a Gaussian of the
+        residuals of the seeds nearest to z, with a small ridge). The first term is low where
+        the data are sparse along the manifold, the second where x lies off it, measured
+        against the training residuals' scale and direction there.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Data units.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float32
+            Log of a density in the data space (a point of the data scores higher than one a
+            few training-residual scales off the manifold).
+        """
+        X = self._check_X(X)
+        var = residual_variance(self.residual_law_.residuals)
+
+        def score(x: torch.Tensor) -> torch.Tensor:
+            return anomaly_scores(x, self._encode, self.decoder_, self.latent_density_,
+                                  self.residual_law_, var)
+
+        with torch.no_grad():
+            return check_finite_output(batched_apply(score, X, self.device_), "X")
