@@ -111,7 +111,8 @@ def mmd2(
     Y : array-like of shape (m, d)
         Second sample, same number of features.
     bandwidth : "median" or float, default="median"
-        The kernel's σ, in the data's units. "median": the median distance between distinct points of the
+        The kernel's σ, in the data's units. "median": the median distance between distinct points
+        of the
         pooled (subsampled) sample X ∪ Y.
     biased : bool, default=False
         Use the V-statistic instead of the U-statistic.

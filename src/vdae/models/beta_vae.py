@@ -87,7 +87,8 @@ class BetaVAE(VariationalAutoencoderBase):
     learning_rate : float, default=1e-3
         Adam's rate, decayed by a cosine schedule.
     likelihood_variance : float >= 1e-30, default=0.01
-        The variance c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]);
+        The variance c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in
+        [−1, 1]);
         with c = 1, as in the VDAE's local bound, a global bound is best served by ignoring z.
     device : str, default="auto"
         Torch device ("cpu", "cuda", "cuda:1", ...); "auto": CUDA when available, else CPU.

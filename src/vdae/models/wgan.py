@@ -82,7 +82,8 @@ class WGANGP(PriorDecoderModel):
     critic_steps : int, default=5
         Critic updates per generator update.
     gradient_penalty : float > 0, default=10.0
-        The penalty's weight λ. 10 is Gulrajani et al.'s value for images; their released code uses 0.1 for 2-D toy
+        The penalty's weight λ. 10 is Gulrajani et al.'s value for images; their released code uses
+        0.1 for 2-D toy
         data, and on low-dimensional point clouds λ = 10 dominates the critic's loss (the
         Wasserstein gap between standardised point clouds is ≈ 1): on 2000 points of the circle,
         λ = 10 collapsed the generator onto an arc (GW ×1000 ≈ 230–270, precision < 0.01)

@@ -27,7 +27,8 @@ class DiffusionMap(PriorEstimator):
     Parameters
     ----------
     n_components : int or None, default=None
-        The number D of diffusion coordinates. None chooses D automatically so that ψ_D is one-to-one on the data: the smallest D
+        The number D of diffusion coordinates. None chooses D automatically so that ψ_D is
+        one-to-one on the data: the smallest D
         containing every eigenvector that is not a function of the earlier ones
         (local linear regression), raised to ⌈2 d̂⌉ when that is fewer coordinates than the
         estimated intrinsic dimension d̂, and extended while ψ_D still folds distant points
@@ -39,7 +40,8 @@ class DiffusionMap(PriorEstimator):
     diffusion_time : float ≥ 0, default=1
         The diffusion time t in λ^t.
     bandwidth : {"self_tuning", "median"}, default="self_tuning"
-        The kernel scale σ_i: the distance to the ``scale_neighbor``-th neighbour, or its median (one global scale).
+        The kernel scale σ_i: the distance to the ``scale_neighbor``-th neighbour, or its median
+        (one global scale).
     scale_neighbor : int or None, default=None
         Which neighbour sets σ_i; None means ``n_neighbors``.
     knn_method : {"auto", "exact", "approximate"}, default="auto"

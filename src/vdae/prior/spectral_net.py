@@ -41,7 +41,8 @@ class SpectralNet(PriorEstimator):
     Parameters
     ----------
     n_components : int or None, default=None
-        The number D of diffusion coordinates. None: chosen as by ``DiffusionMap(n_components=None)`` on a subsample of ≤ 3000 points.
+        The number D of diffusion coordinates. None: chosen as by
+        ``DiffusionMap(n_components=None)`` on a subsample of ≤ 3000 points.
     n_neighbors : int, default=15
         Number k of nearest neighbours in the kNN graph.
     alpha : float in [0, 1], default=1.0

@@ -66,7 +66,8 @@ class VDAE(VDAEInference):
         The paper's α: the KL target is α Σ*(x), so α scales the covariance of one random-walk
         step. Larger α: faster mixing, bigger steps, lower precision; smaller α: the opposite.
     covariance_neighbors : int or None, default=None
-        Number k of neighbours in Σ*'s neighbourhood, inside the point's graph component; None: 5% of n clipped to
+        Number k of neighbours in Σ*'s neighbourhood, inside the point's graph component; None: 5%
+        of n clipped to
         [30, 100]. A k-neighbourhood's size follows the sample's local density, so noise in
         Σ* couples step size to sampling fluctuations and the walk's stationary law drifts
         from the data's; k ≈ 100 keeps that drift below the metrics' noise (at n = 2000, k = 40
@@ -74,7 +75,8 @@ class VDAE(VDAEInference):
     covariance_ridge : float, default=0.1
         The ridge ρ in Σ* + ρ tr(Σ*)/D · I (relative to Σ*'s mean eigenvalue).
     likelihood_variance : float, default=1.0
-        The variance c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data units
+        The variance c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data
+        units
         (the data are centred and divided by their largest absolute coordinate, so they lie in
         [-1, 1]); it balances the reconstruction term against the KL term. Sampling uses the
         output law learned after training instead (``residual_neighbors``).
