@@ -100,24 +100,21 @@ PUBLIC = public_objects()
 #: Docstrings not yet in numpydoc form (issue 20): expected to fail, strictly, so an entry must be
 #: removed here as soon as its docstring passes. Empty this list; never add to it.
 NOT_YET = {
-    "vdae.datasets.Manifold.distance", "vdae.datasets.Manifold.embed",
-    "vdae.datasets.Manifold.parameters", "vdae.datasets.Manifold.project",
-    "vdae.datasets.Loop.arc_length", "vdae.datasets.Loop.curve_parameter",
-    "vdae.datasets.Loop.gamma", "vdae.datasets.Loop.velocity", "vdae.datasets.Torus.normal",
-    "vdae.datasets.Torus.tube_angle_cdf", "vdae.datasets.RolledSheet.embed_3d",
-    "vdae.datasets.RolledSheet.spiral", "vdae.datasets.CircleUnion.components",
-    "vdae.datasets.CircleUnion.embed", "vdae.datasets.CircleUnion.sample",
-    "vdae.datasets.CircleUnion.sample_with_components", "vdae.datasets.load_bunny",
-    "vdae.datasets.load_bunny_mesh", "vdae.datasets.load_frey", "vdae.datasets.load_mnist",
-    "vdae.datasets.load_coil20", "vdae.datasets.load_bulldog_standin",
-    "vdae.datasets.render_turntable", "vdae.metrics.FeatureExtractor",
-    "vdae.metrics.FeatureExtractor.fit", "vdae.metrics.FeatureExtractor.load",
-    "vdae.metrics.FeatureExtractor.predict", "vdae.metrics.pretrained_features",
-    "vdae.metrics.image_features", "vdae.metrics.image_quality", "vdae.metrics.feature_cache_dir",
-      
-      
-      
-    
+    "vdae.datasets.load_bunny",
+    "vdae.datasets.load_bunny_mesh",
+    "vdae.datasets.load_frey",
+    "vdae.datasets.load_mnist",
+    "vdae.datasets.load_coil20",
+    "vdae.datasets.load_bulldog_standin",
+    "vdae.datasets.render_turntable",
+    "vdae.metrics.FeatureExtractor",
+    "vdae.metrics.FeatureExtractor.fit",
+    "vdae.metrics.FeatureExtractor.load",
+    "vdae.metrics.FeatureExtractor.predict",
+    "vdae.metrics.pretrained_features",
+    "vdae.metrics.image_features",
+    "vdae.metrics.image_quality",
+    "vdae.metrics.feature_cache_dir",
 }
 _XFAIL = pytest.mark.xfail(strict=True, reason="docstring not yet in numpydoc form (NOT_YET)")
 CASES = [pytest.param(*p, id=p[0], marks=[_XFAIL] if p[0] in NOT_YET else []) for p in PUBLIC]
