@@ -100,13 +100,6 @@ PUBLIC = public_objects()
 #: Docstrings not yet in numpydoc form (issue 20): expected to fail, strictly, so an entry must be
 #: removed here as soon as its docstring passes. Empty this list; never add to it.
 NOT_YET = {
-    "vdae.datasets.load_bunny",
-    "vdae.datasets.load_bunny_mesh",
-    "vdae.datasets.load_frey",
-    "vdae.datasets.load_mnist",
-    "vdae.datasets.load_coil20",
-    "vdae.datasets.load_bulldog_standin",
-    "vdae.datasets.render_turntable",
     "vdae.metrics.FeatureExtractor",
     "vdae.metrics.FeatureExtractor.fit",
     "vdae.metrics.FeatureExtractor.load",
