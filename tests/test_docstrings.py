@@ -100,10 +100,6 @@ PUBLIC = public_objects()
 #: Docstrings not yet in numpydoc form (issue 20): expected to fail, strictly, so an entry must be
 #: removed here as soon as its docstring passes. Empty this list; never add to it.
 NOT_YET = {
-    "vdae.metrics.FeatureExtractor",
-    "vdae.metrics.FeatureExtractor.fit",
-    "vdae.metrics.FeatureExtractor.load",
-    "vdae.metrics.FeatureExtractor.predict",
     "vdae.metrics.pretrained_features",
     "vdae.metrics.image_features",
     "vdae.metrics.image_quality",
