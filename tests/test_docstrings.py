@@ -97,16 +97,6 @@ def public_objects() -> list[tuple[str, object, bool]]:
 
 PUBLIC = public_objects()
 
-#: Docstrings not yet in numpydoc form (issue 20): expected to fail, strictly, so an entry must be
-#: removed here as soon as its docstring passes. Empty this list; never add to it.
-NOT_YET = {
-    "vdae.metrics.pretrained_features",
-    "vdae.metrics.image_features",
-    "vdae.metrics.image_quality",
-    "vdae.metrics.feature_cache_dir",
-}
-_XFAIL = pytest.mark.xfail(strict=True, reason="docstring not yet in numpydoc form (NOT_YET)")
-CASES = [pytest.param(*p, id=p[0], marks=[_XFAIL] if p[0] in NOT_YET else []) for p in PUBLIC]
 
 
 def docstring_errors(obj, needs_example: bool) -> list[str]:
@@ -128,11 +118,7 @@ def test_public_objects_are_found():
     assert len(PUBLIC) > 140
 
 
-def test_not_yet_lists_only_public_objects():
-    assert NOT_YET <= {name for name, _, _ in PUBLIC}
-
-
-@pytest.mark.parametrize("name, obj, needs_example", CASES)
+@pytest.mark.parametrize("name, obj, needs_example", PUBLIC, ids=[p[0] for p in PUBLIC])
 def test_docstring(name, obj, needs_example):
     errors = docstring_errors(obj, needs_example)
     assert not errors, f"{name}:\n  " + "\n  ".join(errors)
