@@ -98,7 +98,6 @@ def public_objects() -> list[tuple[str, object, bool]]:
 PUBLIC = public_objects()
 
 
-
 def docstring_errors(obj, needs_example: bool) -> list[str]:
     """The numpydoc errors of ``obj``'s docstring among ``CHECKS`` (plus EX01 if required)."""
     result = numpydoc_validate.validate(docscrape.get_doc_object(obj))
@@ -122,3 +121,28 @@ def test_public_objects_are_found():
 def test_docstring(name, obj, needs_example):
     errors = docstring_errors(obj, needs_example)
     assert not errors, f"{name}:\n  " + "\n  ".join(errors)
+
+
+def test_checks_catch_an_undocumented_parameter_and_a_missing_docstring():
+    def half_documented(a, b):
+        """Add two numbers.
+
+        Parameters
+        ----------
+        a : int
+            The first number.
+
+        Returns
+        -------
+        int
+            The sum.
+        """
+        return a + b
+
+    def undocumented(a):
+        return a
+
+    assert any(e.startswith("PR01") and "'b'" in e
+               for e in docstring_errors(half_documented, False))
+    assert [e[:4] for e in docstring_errors(undocumented, False)] == ["GL08"]
+    assert any(e.startswith("EX01") for e in docstring_errors(half_documented, True))
