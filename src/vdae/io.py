@@ -44,15 +44,38 @@ def _checksum(tensors: dict[str, np.ndarray]) -> str:
 
 
 def data_fingerprint(X: np.ndarray, max_rows: int = 2048) -> dict[str, Any]:
-    """A cheap identity of a data array: its shape and a SHA-256 of up to ``max_rows`` evenly
-    spaced rows (O(max_rows) reads, so it works on memory-mapped data larger than RAM)."""
+    """Compute a cheap identity of a data array: its shape and a hash of some of its rows.
+
+    The hash is a SHA-256 of up to ``max_rows`` evenly spaced rows (O(max_rows) reads, so it
+    works on memory-mapped data larger than RAM).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The data (an in-memory or memory-mapped array).
+    max_rows : int, default=2048
+        Most rows read.
+
+    Returns
+    -------
+    dict of str to Any
+        The fingerprint (JSON-serialisable): the shape and the hash.
+    """
     rows = np.unique(np.linspace(0, len(X) - 1, min(len(X), max_rows)).astype(np.int64))
     digest = hashlib.sha256(np.ascontiguousarray(X[rows], dtype=np.float32).tobytes())
     return {"shape": [int(s) for s in X.shape], "sha256": digest.hexdigest()}
 
 
 def atomic_write(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a fsynced temporary file and an atomic rename."""
+    """Write ``data`` to ``path`` via a fsynced temporary file and an atomic rename.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file to write; a previous file is replaced only once the new one is complete.
+    data : bytes
+        The file's contents.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -123,10 +146,19 @@ def _read_header(raw: bytes, path: Path) -> dict:
 def load_model_file(path: str | os.PathLike, *, expected_class: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
     """Read a file written by :func:`save_model_file`, verifying format, version and checksum.
 
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+    expected_class : str or None, default=None
+        The estimator class the file must hold; None accepts any.
+
     Returns
     -------
-    tensors : dict of str → ndarray
+    tensors : dict of str to ndarray
+        The named arrays.
     header : dict
+        The JSON header (``class``, ``params``, ``fitted``, ``versions``, ...).
 
     Raises
     ------

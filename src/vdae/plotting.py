@@ -25,7 +25,17 @@ def _axes(fig, pos, dim: int):
 
 
 def scatter(ax, X: np.ndarray, **kw) -> None:
-    """Scatter the first two or three columns of X (n, ≥2) on ``ax`` (3-D axes for 3 columns)."""
+    """Scatter the first two or three columns of ``X`` on ``ax`` (three on 3-D axes).
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes (3-D axes draw three columns).
+    X : ndarray of shape (n, m), m ≥ 2
+        The points.
+    **kw : dict
+        Passed to ``ax.scatter`` (``s``, ``c``, ``alpha``, ``label``, ...).
+    """
     if X.shape[1] >= 3 and hasattr(ax, "zaxis"):
         ax.scatter(X[:, 0], X[:, 1], X[:, 2], **kw)
     else:
@@ -33,7 +43,20 @@ def scatter(ax, X: np.ndarray, **kw) -> None:
 
 
 def save_figure(fig, path: str | Path) -> Path:
-    """Save ``fig`` as PNG (150 dpi), close it, return the path."""
+    """Save ``fig`` as PNG (150 dpi, parent folders created) and close it.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    path : str or pathlib.Path
+        The file to write.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=150, bbox_inches="tight")
@@ -43,13 +66,23 @@ def save_figure(fig, path: str | Path) -> Path:
 
 def plot_random_walk(trajectory: np.ndarray, data: np.ndarray | None = None, *, title: str = "",
                      path: str | Path | None = None):
-    """Fig. 2 / 4(a–c): chains from one seed, points coloured by step t.
+    """Plot random-walk chains from one seed, points coloured by step t (Figs. 2, 4 a–c).
 
     Parameters
     ----------
     trajectory : ndarray of shape (n_steps + 1, n_chains, n_features)
-    data : ndarray of shape (n, n_features) or None
+        The chains, as returned by :meth:`vdae.VDAE.random_walk`; the seed is ``[0, 0]``.
+    data : ndarray of shape (n, n_features) or None, default=None
         Drawn faintly underneath.
+    title : str, default=""
+        Figure title.
+    path : str, pathlib.Path or None, default=None
+        Where to save the figure as PNG; None: return the open figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure, or the saved file's path when ``path`` is given (the figure is closed).
     """
     plt = _plt()
     T, C, m = trajectory.shape
@@ -70,7 +103,24 @@ def plot_random_walk(trajectory: np.ndarray, data: np.ndarray | None = None, *, 
 
 
 def plot_samples(samples: np.ndarray, data: np.ndarray, *, title: str = "", path=None):
-    """Generated samples (blue) over the data (grey)."""
+    """Plot generated samples (blue) over the data (grey).
+
+    Parameters
+    ----------
+    samples : ndarray of shape (n_samples, n_features)
+        Generated points.
+    data : ndarray of shape (n, n_features)
+        Training points.
+    title : str, default=""
+        Figure title.
+    path : str, pathlib.Path or None, default=None
+        Where to save the figure as PNG; None: return the open figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure, or the saved file's path when ``path`` is given (the figure is closed).
+    """
     plt = _plt()
     m = samples.shape[1]
     fig = plt.figure(figsize=(5.5, 4.5))
@@ -83,7 +133,26 @@ def plot_samples(samples: np.ndarray, data: np.ndarray, *, title: str = "", path
 
 
 def plot_burst(burst: np.ndarray, seed: np.ndarray, data: np.ndarray, *, title: str = "", path=None):
-    """Fig. 4(d–f): many single-step draws from p(x'|x) around one seed."""
+    """Plot many single-step draws from p(x' | x) around one seed (Fig. 4 d–f).
+
+    Parameters
+    ----------
+    burst : ndarray of shape (n_samples, n_features)
+        The draws, as returned by :meth:`vdae.VDAE.burst`.
+    seed : ndarray of shape (n_features,)
+        The seed x.
+    data : ndarray of shape (n, n_features)
+        Training points, drawn faintly underneath.
+    title : str, default=""
+        Figure title.
+    path : str, pathlib.Path or None, default=None
+        Where to save the figure as PNG; None: return the open figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure, or the saved file's path when ``path`` is given (the figure is closed).
+    """
     plt = _plt()
     m = burst.shape[1]
     fig = plt.figure(figsize=(5.5, 4.5))
@@ -97,7 +166,24 @@ def plot_burst(burst: np.ndarray, seed: np.ndarray, data: np.ndarray, *, title: 
 
 
 def plot_embedding(Z: np.ndarray, color: np.ndarray | None = None, *, title: str = "", path=None):
-    """Pairs of diffusion coordinates (ψ1, ψ2), (ψ3, ψ4), … of an embedding Z (n, D)."""
+    """Plot pairs of diffusion coordinates (ψ1, ψ2), (ψ3, ψ4), ... of an embedding.
+
+    Parameters
+    ----------
+    Z : ndarray of shape (n, D)
+        The embedding (e.g. ``DiffusionMap.embedding_``).
+    color : ndarray of shape (n,) or None, default=None
+        Values that colour the points (cyclic colour map), e.g. a true angle.
+    title : str, default=""
+        Figure title.
+    path : str, pathlib.Path or None, default=None
+        Where to save the figure as PNG; None: return the open figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure, or the saved file's path when ``path`` is given (the figure is closed).
+    """
     plt = _plt()
     D = Z.shape[1]
     pairs = [(i, i + 1) for i in range(0, D - 1, 2)] or [(0, 0)]
@@ -113,7 +199,28 @@ def plot_embedding(Z: np.ndarray, color: np.ndarray | None = None, *, title: str
 
 def image_grid(images: np.ndarray, image_shape: Sequence[int], *, n_cols: int = 10, title: str = "",
                row_labels: Sequence[str] | None = None, path=None):
-    """A grid of images; ``images`` (n, prod(image_shape)) with values in [0, 1]."""
+    """Plot images in a grid.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, prod(image_shape))
+        Flattened images with values in [0, 1] (clipped).
+    image_shape : sequence of int
+        (h, w) or (h, w, 3) of one image.
+    n_cols : int, default=10
+        Images per row.
+    title : str, default=""
+        Figure title.
+    row_labels : sequence of str or None, default=None
+        A label written above the first image of each row.
+    path : str, pathlib.Path or None, default=None
+        Where to save the figure as PNG; None: return the open figure.
+
+    Returns
+    -------
+    matplotlib.figure.Figure or pathlib.Path
+        The figure, or the saved file's path when ``path`` is given (the figure is closed).
+    """
     plt = _plt()
     n = images.shape[0]
     rows = int(np.ceil(n / n_cols))

@@ -38,22 +38,66 @@ class Loop(Manifold):
 
     @staticmethod
     def gamma(t: np.ndarray) -> np.ndarray:
-        """Curve points ``(cos t, sin 2t, sin 3t)``, shape (n, 3), for ``t`` of shape (n,)."""
+        """Return the curve points ``(cos t, sin 2t, sin 3t)``.
+
+        Parameters
+        ----------
+        t : array-like of shape (n,)
+            Curve parameters, in radians.
+
+        Returns
+        -------
+        ndarray of shape (n, 3), float64
+            The points.
+        """
         t = np.asarray(t, dtype=np.float64)
         return np.c_[np.cos(t), np.sin(2 * t), np.sin(3 * t)]
 
     @staticmethod
     def velocity(t: np.ndarray) -> np.ndarray:
-        """Velocity ``gamma'(t) = (-sin t, 2 cos 2t, 3 cos 3t)``, shape (n, 3)."""
+        """Return the velocity ``gamma'(t) = (-sin t, 2 cos 2t, 3 cos 3t)``.
+
+        Parameters
+        ----------
+        t : array-like of shape (n,)
+            Curve parameters, in radians.
+
+        Returns
+        -------
+        ndarray of shape (n, 3), float64
+            The velocities.
+        """
         t = np.asarray(t, dtype=np.float64)
         return np.c_[-np.sin(t), 2 * np.cos(2 * t), 3 * np.cos(3 * t)]
 
     def curve_parameter(self, s: Any) -> np.ndarray:
-        """Curve parameter ``t`` in [0, 2 pi) at arc length ``s``, shape like ``s``."""
+        """Return the curve parameter ``t`` in [0, 2 pi) at arc length ``s``.
+
+        Parameters
+        ----------
+        s : array-like of float
+            Arc lengths from ``gamma(0)``.
+
+        Returns
+        -------
+        ndarray of float64, shape like ``s``
+            The parameters t.
+        """
         return self._curve.parameter_at(s)
 
     def arc_length(self, t: Any) -> np.ndarray:
-        """Arc length from ``gamma(0)`` to ``gamma(t)``, shape like ``t``."""
+        """Return the arc length from ``gamma(0)`` to ``gamma(t)``.
+
+        Parameters
+        ----------
+        t : array-like of float
+            Curve parameters, in radians.
+
+        Returns
+        -------
+        ndarray of float64, shape like ``t``
+            The arc lengths.
+        """
         return self._curve.arc_length(t)
 
     def _sample_params(self, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -109,7 +153,18 @@ class RolledSheet(Manifold):
 
     @staticmethod
     def spiral(theta: np.ndarray) -> np.ndarray:
-        """The cross-section spiral ``theta (cos theta, sin theta) / (2 pi)``, shape (n, 2)."""
+        """Return points of the cross-section spiral ``theta (cos theta, sin theta) / (2 pi)``.
+
+        Parameters
+        ----------
+        theta : array-like of shape (n,)
+            Spiral angles, in radians.
+
+        Returns
+        -------
+        ndarray of shape (n, 2), float64
+            The spiral's points.
+        """
         theta = np.asarray(theta, dtype=np.float64)
         return np.c_[theta * np.cos(theta), theta * np.sin(theta)] / TWO_PI
 
@@ -122,7 +177,18 @@ class RolledSheet(Manifold):
         return np.c_[rng.uniform(0.0, self.length, n), rng.uniform(0.0, self.height, n)]
 
     def embed_3d(self, params: Any) -> np.ndarray:
-        """Points of the sheet in its 3-D frame, shape (n, 3), before the map into R^m."""
+        """Map parameters to the sheet in its 3-D frame, before the map into R^m.
+
+        Parameters
+        ----------
+        params : array-like of shape (n, 2)
+            Intrinsic parameters (arc length along the spiral, height).
+
+        Returns
+        -------
+        ndarray of shape (n, 3), float64
+            The points in the 3-D frame.
+        """
         p = self._check_params(params)
         c = self.spiral(self._curve.parameter_at(np.clip(p[:, 0], 0.0, self.length)))
         return np.c_[c, p[:, 1]]

@@ -19,12 +19,20 @@ __all__ = ["gaussian_grid_centres", "make_gaussian_grid", "grid_mode_assignment"
 
 
 def gaussian_grid_centres() -> np.ndarray:
-    """Centres of the 5 x 5 Gaussian grid: ``(i - 2, j - 2)`` for i, j in 0..4.
+    """Return the centres of the 5 x 5 Gaussian grid: ``(i - 2, j - 2)`` for i, j in 0..4.
 
     Returns
     -------
     ndarray of shape (25, 2), float64
         Mode ``k = 5 i + j`` is centred at ``(i - 2, j - 2)``.
+
+    Examples
+    --------
+    >>> from vdae.datasets import gaussian_grid_centres
+    >>> gaussian_grid_centres()[[0, 12, 24]]
+    array([[-2., -2.],
+           [ 0.,  0.],
+           [ 2.,  2.]])
     """
     i, j = np.divmod(np.arange(25), 5)
     return np.c_[i - 2.0, j - 2.0]
@@ -58,6 +66,13 @@ def make_gaussian_grid(
     Dataset
         ``X`` float32 (n_samples, 2); ``y`` int64 mode index 0..24 (see
         :func:`gaussian_grid_centres`); ``params`` None; ``manifold`` None.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_gaussian_grid
+    >>> data = make_gaussian_grid(100, random_state=0)
+    >>> data.X.shape, int(data.y.max()) <= 24
+    ((100, 2), True)
     """
     n = check_int(n_samples, "n_samples")
     std = check_real(std, "std", low=0.0, strict=True)
@@ -98,6 +113,13 @@ def grid_mode_assignment(X: Any, std: float = 0.1, n_std: float = 3.0) -> np.nda
     -------
     ndarray of shape (n,), int64
         Mode index 0..24 (``5 i + j`` for centre ``(i - 2, j - 2)``) or -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from vdae.datasets import grid_mode_assignment
+    >>> grid_mode_assignment(np.array([[-2.0, -2.0], [0.05, 0.0], [0.5, 0.5]]))
+    array([ 0, 12, -1])
     """
     std = check_real(std, "std", low=0.0, strict=True)
     n_std = check_real(n_std, "n_std", low=0.0, strict=True)

@@ -82,23 +82,62 @@ class Manifold(abc.ABC):
 
     @abc.abstractmethod
     def embed(self, params: Any) -> np.ndarray:
-        """Manifold points with the given intrinsic parameters: ``params`` (array-like of
-        shape (n, n_params)) → ndarray of shape (n, ambient_dim), float64."""
+        """Map intrinsic parameters to manifold points.
+
+        Parameters
+        ----------
+        params : array-like of shape (n, n_params)
+            Intrinsic parameters (see ``parameter_names`` and ``parameter_ranges``).
+
+        Returns
+        -------
+        ndarray of shape (n, ambient_dim), float64
+            The manifold points.
+        """
 
     @abc.abstractmethod
     def parameters(self, X: Any) -> np.ndarray:
-        """Intrinsic parameters of the manifold point nearest to each row of ``X``: ``X``
-        (array-like of shape (n, ambient_dim)) → ndarray of shape (n, n_params), float64."""
+        """Return the intrinsic parameters of the manifold point nearest to each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, ambient_dim)
+            Points of the ambient space.
+
+        Returns
+        -------
+        ndarray of shape (n, n_params), float64
+            The parameters of the nearest manifold points.
+        """
 
     def project(self, X: Any) -> np.ndarray:
-        """The manifold point nearest to each row of ``X``: ``X`` (array-like of shape
-        (n, ambient_dim)) → ndarray of shape (n, ambient_dim), float64."""
+        """Project each row of ``X`` onto the manifold (its nearest manifold point).
+
+        Parameters
+        ----------
+        X : array-like of shape (n, ambient_dim)
+            Points of the ambient space.
+
+        Returns
+        -------
+        ndarray of shape (n, ambient_dim), float64
+            The nearest manifold points.
+        """
         return self.embed(self.parameters(X))
 
     def distance(self, X: Any) -> np.ndarray:
-        """Euclidean distance of each row of ``X`` to the manifold: ``X`` (array-like of
-        shape (n, ambient_dim)) → ndarray of shape (n,), float64, in the units of the ambient
-        coordinates."""
+        """Compute the Euclidean distance of each row of ``X`` to the manifold.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, ambient_dim)
+            Points of the ambient space.
+
+        Returns
+        -------
+        ndarray of shape (n,), float64
+            Distances, in the units of the ambient coordinates.
+        """
         X = _as_points(X, self.ambient_dim)
         return np.linalg.norm(X - self.project(X), axis=1)
 

@@ -25,7 +25,7 @@ def _candidates() -> list[Path]:
 
 
 def data_dir() -> Path:
-    """The folder that holds the real data sets.
+    """Return the folder that holds the real data sets.
 
     Returns
     -------
@@ -34,6 +34,16 @@ def data_dir() -> Path:
         first existing folder among ``<repository root>/../shared/data`` and
         ``./../shared/data`` (relative to the working directory); if neither exists, the first
         of them (so that error messages name a concrete place).
+
+    Examples
+    --------
+    >>> import os
+    >>> from vdae.datasets import data_dir
+    >>> saved = os.environ.get("VDAE_DATA")
+    >>> os.environ["VDAE_DATA"] = "/tmp/my-data"
+    >>> str(data_dir())
+    '/tmp/my-data'
+    >>> _ = os.environ.pop("VDAE_DATA") if saved is None else os.environ.update(VDAE_DATA=saved)
     """
     env = os.environ.get(DATA_ENV_VAR, "").strip()
     if env:

@@ -70,7 +70,7 @@ def _check_name(name: Any) -> str:
 
 
 def available_datasets() -> list[str]:
-    """Names accepted by :func:`load_dataset`.
+    """List the names accepted by :func:`load_dataset`.
 
     Returns
     -------
@@ -78,6 +78,12 @@ def available_datasets() -> list[str]:
         Synthetic generators first (circle, loop, sphere, torus, flat_torus, strip, embedded,
         gaussian_grid, clusters), then the real data sets (bunny, frey, mnist, coil20,
         bulldog_standin).
+
+    Examples
+    --------
+    >>> from vdae.datasets import available_datasets
+    >>> available_datasets()[:3]
+    ['circle', 'loop', 'sphere']
     """
     return list(_DATASETS)
 
@@ -97,11 +103,18 @@ def load_dataset(name: str, **kwargs: Any) -> Dataset:
     Returns
     -------
     Dataset
+        The data set: points ``X``, labels ``y``, parameters and manifold where they exist.
 
     Raises
     ------
     ValueError
         If ``name`` is unknown (the message lists the available names).
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_dataset
+    >>> load_dataset("torus", n_samples=50, random_state=0).X.shape
+    (50, 3)
     """
     name = _check_name(name)
     try:
@@ -128,11 +141,18 @@ def get_manifold(name: str, **kwargs: Any) -> Manifold:
     Returns
     -------
     Manifold
+        The manifold, with its exact ``distance``, ``parameters`` and ``diameter``.
 
     Raises
     ------
     ValueError
         If ``name`` has no manifold (``gaussian_grid``, the real data sets) or is unknown.
+
+    Examples
+    --------
+    >>> from vdae.datasets import get_manifold
+    >>> get_manifold("circle").diameter
+    2.0
     """
     name = _check_name(name)
     if name not in _MANIFOLDS:

@@ -132,7 +132,18 @@ class Torus(Manifold):
         self.diameter = 2.0 * (self.R + self.r)
 
     def tube_angle_cdf(self, v: Any) -> np.ndarray:
-        """Cumulative distribution function of the tube angle ``v`` in [0, 2 pi] (area measure)."""
+        """Evaluate the cumulative distribution function of the tube angle (area measure).
+
+        Parameters
+        ----------
+        v : array-like of float
+            Tube angles in [0, 2 pi], radians.
+
+        Returns
+        -------
+        ndarray of float64, shape like ``v``
+            The CDF values, in [0, 1].
+        """
         v = np.asarray(v, dtype=np.float64)
         return (self.R * v + self.r * np.sin(v)) / (TWO_PI * self.R)
 
@@ -156,7 +167,18 @@ class Torus(Manifold):
         return np.c_[rho * np.cos(u), rho * np.sin(u), self.r * np.sin(v)]
 
     def normal(self, params: Any) -> np.ndarray:
-        """Outward unit normal at the points with parameters ``(u, v)``, shape (n, 3)."""
+        """Return the outward unit normal at the points with parameters ``(u, v)``.
+
+        Parameters
+        ----------
+        params : array-like of shape (n, 2)
+            The angles (u, v), in radians.
+
+        Returns
+        -------
+        ndarray of shape (n, 3), float64
+            Unit normals.
+        """
         p = self._check_params(params)
         u, v = p[:, 0], p[:, 1]
         return np.c_[np.cos(v) * np.cos(u), np.cos(v) * np.sin(u), np.sin(v)]
@@ -274,9 +296,17 @@ class CircleUnion(Manifold):
     def sample(self, n: int, random_state: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """Draw ``n`` points, the same number (±1) on each circle, uniformly in angle, shuffled.
 
+        Parameters
+        ----------
+        n : int
+            Number of points, >= 1.
+        random_state : None, int or numpy.random.Generator, default=None
+            Seed or generator.
+
         Returns
         -------
         X : ndarray of shape (n, 2), float32
+            The points.
         params : ndarray of shape (n, 1), float64
             Angle on the point's circle; the circle is ``components(X)``.
         """
@@ -286,7 +316,24 @@ class CircleUnion(Manifold):
     def sample_with_components(
         self, n: int, random_state: Any = None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Like :meth:`sample`, also returning the circle index of each point, shape (n,) int64."""
+        """Draw points as :meth:`sample` does, also returning the circle of each point.
+
+        Parameters
+        ----------
+        n : int
+            Number of points, >= 1.
+        random_state : None, int or numpy.random.Generator, default=None
+            Seed or generator.
+
+        Returns
+        -------
+        X : ndarray of shape (n, 2), float32
+            The points.
+        params : ndarray of shape (n, 1), float64
+            Angle of each point on its circle.
+        components : ndarray of shape (n,), int64
+            The circle index of each point.
+        """
         n = check_int(n, "n")
         rng = check_random_state(random_state)
         comp = rng.permutation(np.arange(n) % self.n_circles).astype(np.int64)
@@ -297,9 +344,19 @@ class CircleUnion(Manifold):
         return rng.uniform(0.0, TWO_PI, size=(n, 1))
 
     def embed(self, params: Any, components: Any = None) -> np.ndarray:
-        """Points at angles ``params`` (n, 1) on the circles ``components`` (n,) int.
+        """Map angles on given circles to points of the plane.
 
-        ``components`` is required when there is more than one circle.
+        Parameters
+        ----------
+        params : array-like of shape (n, 1)
+            Angles on each point's circle, in radians.
+        components : array-like of int, shape (n,), or None, default=None
+            The circle of each point; required when there is more than one circle.
+
+        Returns
+        -------
+        ndarray of shape (n, 2), float64
+            The points.
         """
         t = self._check_params(params)[:, 0]
         if components is None:
@@ -321,7 +378,18 @@ class CircleUnion(Manifold):
         return rel[np.arange(X.shape[0]), comp], comp, d_all[np.arange(X.shape[0]), comp]
 
     def components(self, X: Any) -> np.ndarray:
-        """Index of the circle nearest to each row of ``X``, shape (n,) int64."""
+        """Return the index of the circle nearest to each row of ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, 2)
+            Points of the plane.
+
+        Returns
+        -------
+        ndarray of shape (n,), int64
+            Circle indices in 0..n_circles - 1.
+        """
         return self._radial(X)[1].astype(np.int64)
 
     def parameters(self, X: Any) -> np.ndarray:

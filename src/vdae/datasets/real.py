@@ -67,6 +67,13 @@ def load_bunny_mesh() -> tuple[np.ndarray, np.ndarray]:
     ------
     FileNotFoundError
         If ``bunny/bun_zipper.ply`` is not in the data folder.
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_bunny_mesh
+    >>> vertices, faces = load_bunny_mesh()  # doctest: +SKIP
+    >>> vertices.shape[1], faces.shape[1]  # doctest: +SKIP
+    (3, 3)
     """
     V, F = _bunny_mesh(str(data_file(*_BUNNY)))
     return V.copy(), F.copy()
@@ -88,6 +95,13 @@ def load_bunny(n_samples: int | None = None, *, random_state: Any = None) -> Dat
     Dataset
         ``X`` float32 of shape (n_samples or 35947, 3): raw (x, y, z) in metres (no centring or
         scaling); ``y``, ``params``, ``image_shape``, ``manifold`` None.
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_bunny
+    >>> data = load_bunny(2000, random_state=0)  # doctest: +SKIP
+    >>> data.X.shape  # doctest: +SKIP
+    (2000, 3)
     """
     if n_samples is not None:  # arguments first: a bad call fails the same with or without data
         check_int(n_samples, "n_samples")
@@ -135,6 +149,13 @@ def load_frey() -> Dataset:
         ``X`` float32 of shape (1965, 560) in [0, 1] (frames flattened row-major);
         ``params`` float64 (1965, 1) the frame index 0..1964 (video time); ``image_shape``
         (28, 20); ``y`` None.
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_frey
+    >>> data = load_frey()  # doctest: +SKIP
+    >>> data.X.shape, data.image_shape  # doctest: +SKIP
+    ((1965, 560), (28, 20))
     """
     ff = _frey(str(data_file(*_FREY))).astype(np.float32)
     lo, hi = float(ff.min()), float(ff.max())
@@ -192,6 +213,13 @@ def load_mnist(
     Dataset
         ``X`` float32 of shape (n, 784) in [0, 1] (pixel / 255, row-major 28 x 28); ``y``
         int64 digit labels 0..9; ``image_shape`` (28, 28); ``params`` None.
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_mnist
+    >>> data = load_mnist("test")  # doctest: +SKIP
+    >>> data.X.shape, data.image_shape  # doctest: +SKIP
+    ((10000, 784), (28, 28))
     """
     if not isinstance(split, str) or split not in ("all", "train", "test"):
         raise ValueError(f"split must be one of 'all', 'train', 'test', got {split!r}")
@@ -272,6 +300,13 @@ def load_coil20(processed: bool = False, size: int = 128) -> Dataset:
         ``X`` float32 of shape (n, size**2) in [0, 1] (pixel / 255), in (object, pose) order;
         ``y`` int64 object index 0..4 (or 0..19); ``params`` float64 (n, 1) the turntable angle
         in radians (5° x pose number); ``image_shape`` (size, size).
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_coil20
+    >>> data = load_coil20(processed=True, size=32)  # doctest: +SKIP
+    >>> data.X.shape[1]  # doctest: +SKIP
+    1024
     """
     if not isinstance(processed, (bool, np.bool_)):
         raise TypeError(f"processed must be a bool, got {processed!r}")
@@ -325,6 +360,13 @@ def load_bulldog_standin(n_frames: int = 200) -> Dataset:
         ``X`` float32 of shape (n_frames, 24000) in [0, 1] (frames flattened row-major from
         100 rows x 80 columns x 3 colours); ``params`` float64 (n_frames, 1) the angle in
         radians; ``image_shape`` (100, 80, 3); ``y`` None.
+
+    Examples
+    --------
+    >>> from vdae.datasets import load_bulldog_standin
+    >>> data = load_bulldog_standin(20)  # doctest: +SKIP
+    >>> data.X.shape  # doctest: +SKIP
+    (20, 24000)
     """
     n_frames = check_int(n_frames, "n_frames")
     frames = _standin_frames(str(data_file(*_BUNNY)), n_frames)

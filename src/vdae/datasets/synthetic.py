@@ -78,7 +78,7 @@ def _from_manifold(
 
 
 def make_circle(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = None) -> Dataset:
-    """Points on the unit circle in R^2, uniform in angle.
+    """Draw points on the unit circle in R^2, uniform in angle.
 
     Parameters
     ----------
@@ -95,12 +95,19 @@ def make_circle(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any 
         ``X`` float32 of shape (n_samples, 2); ``params`` float64 of shape (n_samples, 1)
         (angle theta in [0, 2 pi)); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.Circle`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_circle
+    >>> data = make_circle(100, random_state=0)
+    >>> data.X.shape
+    (100, 2)
     """
     return _from_manifold(Circle(), n_samples, noise, random_state, "the unit circle in R^2")
 
 
 def make_loop(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = None) -> Dataset:
-    """Points on the 3-D loop ``(cos t, sin 2t, sin 3t)`` (paper, Fig. 2), uniform in arc length.
+    """Draw points on the loop ``(cos t, sin 2t, sin 3t)`` (Fig. 2), uniform in arc length.
 
     ``t`` is drawn with density proportional to ``|gamma'(t)|`` by inverting a fine cumulative
     arc-length table (65 536 Simpson intervals).
@@ -120,6 +127,13 @@ def make_loop(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = 
         ``X`` float32 of shape (n_samples, 3); ``params`` float64 of shape (n_samples, 1)
         (arc length in [0, 15.96)); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.Loop`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_loop
+    >>> data = make_loop(100, random_state=0)
+    >>> data.X.shape
+    (100, 3)
     """
     return _from_manifold(
         _loop(), n_samples, noise, random_state, "the loop (cos t, sin 2t, sin 3t) in R^3"
@@ -127,7 +141,7 @@ def make_loop(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = 
 
 
 def make_sphere(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = None) -> Dataset:
-    """Points on the unit sphere S^2 in R^3, uniform in area (normalised Gaussian vectors).
+    """Draw points on the unit sphere S^2 in R^3, uniform in area (normalised Gaussian vectors).
 
     Parameters
     ----------
@@ -144,12 +158,19 @@ def make_sphere(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any 
         ``X`` float32 of shape (n_samples, 3); ``params`` float64 of shape (n_samples, 2)
         (height z in [-1, 1], azimuth phi in [0, 2 pi)); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.Sphere`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_sphere
+    >>> data = make_sphere(100, random_state=0)
+    >>> data.X.shape
+    (100, 3)
     """
     return _from_manifold(Sphere(), n_samples, noise, random_state, "the unit sphere S^2 in R^3")
 
 
 def make_torus(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = None) -> Dataset:
-    """Points on the torus of revolution with radii R = 2, r = 1 in R^3, uniform in area.
+    """Draw points on the torus of revolution with radii R = 2, r = 1 in R^3, uniform in area.
 
     The tube angle is drawn by rejection sampling from its exact density
     ``(R + r cos v) / (2 pi R)``.
@@ -169,6 +190,13 @@ def make_torus(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any =
         ``X`` float32 of shape (n_samples, 3); ``params`` float64 of shape (n_samples, 2)
         (angles u, v in [0, 2 pi)); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.Torus`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_torus
+    >>> data = make_torus(100, random_state=0)
+    >>> data.X.shape
+    (100, 3)
     """
     return _from_manifold(
         Torus(2.0, 1.0), n_samples, noise, random_state, "the torus with radii R=2, r=1 in R^3"
@@ -178,7 +206,7 @@ def make_torus(n_samples: int = 2000, *, noise: float = 0.0, random_state: Any =
 def make_flat_torus(
     n_samples: int = 2000, *, noise: float = 0.0, random_state: Any = None
 ) -> Dataset:
-    """Points on the flat torus ``(cos u, sin u, cos v, sin v)`` in R^4, uniform in both angles.
+    """Draw points on the flat torus ``(cos u, sin u, cos v, sin v)``, uniform in both angles.
 
     Parameters
     ----------
@@ -195,6 +223,13 @@ def make_flat_torus(
         ``X`` float32 of shape (n_samples, 4); ``params`` float64 of shape (n_samples, 2)
         (angles u, v in [0, 2 pi)); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.FlatTorus`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_flat_torus
+    >>> data = make_flat_torus(100, random_state=0)
+    >>> data.X.shape
+    (100, 4)
     """
     return _from_manifold(
         FlatTorus(), n_samples, noise, random_state, "the flat torus S^1 x S^1 in R^4"
@@ -208,7 +243,7 @@ def make_strip(
     noise: float = 0.0,
     random_state: Any = None,
 ) -> Dataset:
-    """Points uniform on the flat rectangle ``[0, length] x [0, 1]`` in R^2.
+    """Draw points uniform on the flat rectangle ``[0, length] x [0, 1]`` in R^2.
 
     Parameters
     ----------
@@ -227,6 +262,13 @@ def make_strip(
         ``X`` float32 of shape (n_samples, 2); ``params`` float64 of shape (n_samples, 2)
         (coordinates x in [0, length], y in [0, 1]); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.Strip`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_strip
+    >>> data = make_strip(100, random_state=0)
+    >>> data.X.shape
+    (100, 2)
     """
     strip = Strip(length)
     return _from_manifold(
@@ -246,7 +288,7 @@ def make_embedded_manifold(
     noise: float = 0.0,
     random_state: Any = None,
 ) -> Dataset:
-    """Points on a rolled 2-D sheet isometrically embedded in R^ambient_dim (intrinsic dim 2).
+    """Draw points on a rolled 2-D sheet isometrically embedded in R^ambient_dim.
 
     The sheet is a spiral "Swiss roll" surface in a 3-D frame, mapped into R^m by a fixed random
     matrix with orthonormal columns (constant seed, so every call uses the same embedding); see
@@ -271,6 +313,13 @@ def make_embedded_manifold(
         ``X`` float32 of shape (n_samples, ambient_dim); ``params`` float64 of shape (n_samples, 2)
         (arc length, height); ``y`` None; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.RolledSheet`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_embedded_manifold
+    >>> data = make_embedded_manifold(100, random_state=0)
+    >>> data.X.shape
+    (100, 10)
     """
     ambient_dim = check_int(ambient_dim, "ambient_dim", minimum=3)
     height = check_real(height, "height", low=0.0, strict=True)
@@ -294,7 +343,7 @@ def make_clusters(
     noise: float = 0.0,
     random_state: Any = None,
 ) -> Dataset:
-    """Separated clusters: ``n_clusters`` disjoint circles of radius 1 with centres 4 apart.
+    """Draw separated clusters: ``n_clusters`` disjoint circles of radius 1, centres 4 apart.
 
     Centres lie on the x-axis, symmetric about the origin; each circle receives the same
     number of points (±1), uniform in angle, in shuffled order.
@@ -320,6 +369,13 @@ def make_clusters(
         ``X`` float32 (n_samples, 2); ``y`` int64 cluster 0..n_clusters-1; ``params`` float64
         (n_samples, 1) angle on the own circle; ``manifold`` the exact
         :class:`~vdae.datasets.manifolds.CircleUnion`.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_clusters
+    >>> data = make_clusters(100, random_state=0)
+    >>> data.X.shape
+    (100, 2)
     """
     n = check_int(n_samples, "n_samples")
     noise = check_real(noise, "noise", low=0.0)

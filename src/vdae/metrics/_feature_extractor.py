@@ -48,7 +48,9 @@ class FeatureExtractor:
     channels : (int, int), default=(32, 64)
         Output channels of the two 3 × 3 convolutions.
     epochs : int, default=3
+        Passes over the training images.
     batch_size : int, default=64
+        Images per minibatch.
     learning_rate : float, default=1.5e-3
         Initial Adam step size (cosine decay to 0). Pixels are standardised by their mean
         and standard deviation over the training images.
@@ -60,6 +62,7 @@ class FeatureExtractor:
     verbose : int, default=1
         0: silent; 1: a tqdm progress bar on a terminal; ≥ 2: always.
     device : str or torch.device, default="cpu"
+        Torch device of the network ("cpu", "cuda", "cuda:1", or "auto").
 
     Attributes
     ----------
@@ -75,6 +78,23 @@ class FeatureExtractor:
         Training time in seconds (0 for a loaded network).
     info_ : dict
         Free-form JSON-serialisable facts saved with the network (e.g. its test accuracy).
+
+    See Also
+    --------
+    pretrained_features : The cached network of a data set.
+
+    Examples
+    --------
+    A tiny classifier on random 8 x 8 "images" of two classes (bright or dark):
+
+    >>> import numpy as np
+    >>> from vdae.metrics import FeatureExtractor
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.uniform(0, 0.3, (40, 64)), rng.uniform(0.7, 1, (40, 64))]
+    >>> y = np.repeat([0, 1], 40)
+    >>> fx = FeatureExtractor((8, 8), n_features=16, channels=(4, 8), epochs=2, verbose=0)
+    >>> fx.fit(X, y).transform(X).shape
+    (80, 16)
     """
 
     def __init__(
@@ -140,12 +160,14 @@ class FeatureExtractor:
         Parameters
         ----------
         X : array-like of shape (n_samples, H·W·C)
-        y : array-like of shape (n_samples,) or None
+            Flattened images (row-major, channels last) with values in [0, 1].
+        y : array-like of shape (n_samples,) or None, default=None
             Class labels (≥ 2 classes): train a classifier; None: train an autoencoder.
 
         Returns
         -------
-        self
+        FeatureExtractor
+            The fitted network (``self``).
         """
         self._validate()
         Xc = self._check_X(X)
@@ -197,8 +219,18 @@ class FeatureExtractor:
         return batched_apply(self.module_.features, Xc, self.device_, 4096).astype(np.float64)
 
     def predict(self, X: Any) -> np.ndarray:
-        """Predicted class of each image, shape (n_samples,), labels from ``classes_``
-        (classifiers only); ``X`` as in :meth:`transform`."""
+        """Predict the class of each image (classifiers only).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, H·W·C)
+            Flattened images with values in [0, 1], as in :meth:`transform`.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+            Labels from ``classes_``.
+        """
         check_is_fitted(self, "module_")
         if self.mode_ != "classifier":
             raise ValueError("predict needs a classifier; this FeatureExtractor was trained "
@@ -253,9 +285,12 @@ class FeatureExtractor:
 
         Parameters
         ----------
-        path : path-like
+        path : str or os.PathLike
+            A file written by :meth:`save`.
         device : str or torch.device, default="cpu"
+            Where the loaded network computes.
         verbose : int, default=1
+            The loaded estimator's ``verbose``.
 
         Returns
         -------

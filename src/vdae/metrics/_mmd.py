@@ -111,11 +111,12 @@ def mmd2(
     Y : array-like of shape (m, d)
         Second sample, same number of features.
     bandwidth : "median" or float, default="median"
-        σ, in the data's units. "median": the median distance between distinct points of the
+        The kernel's σ, in the data's units. "median": the median distance between distinct points
+        of the
         pooled (subsampled) sample X ∪ Y.
     biased : bool, default=False
         Use the V-statistic instead of the U-statistic.
-    random_state : int, Generator or None
+    random_state : int, Generator or None, default=None
         Seeds the subsampling.
     max_samples : int, default=2000
         Each sample larger than this is subsampled to this many rows (without replacement);
@@ -125,6 +126,19 @@ def mmd2(
     -------
     float
         MMD² (dimensionless: the kernel is in [0, 1], so MMD² ∈ [−2/n, 2]).
+
+    See Also
+    --------
+    mmd2_multiscale : The sum over several bandwidths.
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_circle
+    >>> from vdae.metrics import mmd2
+    >>> X = make_circle(200, random_state=0).X
+    >>> Y = make_circle(200, random_state=1).X
+    >>> round(mmd2(X, Y), 3), round(mmd2(X, Y + 1), 2)
+    (0.003, 0.33)
     """
     Dxx, Dyy, Dxy, sigma = _prepare(
         X, Y, bandwidth, biased, random_state, max_samples, "mmd2"
@@ -157,16 +171,31 @@ def mmd2_multiscale(
     Parameters
     ----------
     X : array-like of shape (n, d)
+        First sample.
     Y : array-like of shape (m, d)
+        Second sample, same number of features.
     scales : sequence of float, default=(0.25, 0.5, 1, 2, 4)
         Positive multipliers of the median distance.
-    biased, random_state, max_samples
-        As in :func:`mmd2`.
+    biased : bool, default=False
+        Use the V-statistic instead of the U-statistic.
+    random_state : int, Generator or None, default=None
+        Seeds the subsampling.
+    max_samples : int, default=2000
+        Each sample larger than this is subsampled to this many rows.
 
     Returns
     -------
     float
         The summed MMD² (dimensionless, at most 2 × len(scales)).
+
+    Examples
+    --------
+    >>> from vdae.datasets import make_circle
+    >>> from vdae.metrics import mmd2_multiscale
+    >>> X = make_circle(200, random_state=0).X
+    >>> Y = make_circle(200, random_state=1).X
+    >>> round(mmd2_multiscale(X, Y), 2), round(mmd2_multiscale(X, Y + 1), 2)
+    (0.01, 1.04)
     """
     if isinstance(scales, (str, bytes)) or not hasattr(scales, "__iter__"):
         raise TypeError(

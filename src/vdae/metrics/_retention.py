@@ -50,6 +50,16 @@ def class_retention(labels_along_walk: Any, seed_labels: Any) -> np.ndarray:
     -------
     ndarray of shape (n_steps + 1,), float64
         :math:`\rho_t` in [0, 1].
+
+    Examples
+    --------
+    Three steps of four chains; at the last step two chains have left their seed's class:
+
+    >>> import numpy as np
+    >>> from vdae.metrics import class_retention
+    >>> labels = np.array([[0, 1, 2, 3], [0, 1, 2, 0], [0, 2, 2, 0]])
+    >>> class_retention(labels, labels[0])
+    array([1.  , 0.75, 0.5 ])
     """
     walk = _int_labels(labels_along_walk, "labels_along_walk", 2)
     seeds = _int_labels(seed_labels, "seed_labels", 1)

@@ -56,7 +56,17 @@ def _check_int(value: Any, name: str, minimum: int) -> int:
 
 
 class GenerativeModel(BaseEstimator):
-    """Base class: parameter validation, input checks, and safe save/load."""
+    """Base class of every generative model: parameter validation, input checks, save/load.
+
+    Subclasses declare their parameters in ``__init__`` (stored unchanged) and in the
+    ``_parameter_constraints`` table, implement the ``_fit`` hook (or ``fit``), ``sample`` and
+    the two state hooks ``_get_state`` / ``_set_state`` that :meth:`save` and :meth:`load` use.
+
+    See Also
+    --------
+    vdae.VDAE : The variational diffusion autoencoder.
+    vdae.BetaVAE, vdae.HypersphericalVAE, vdae.WGANGP : The baselines.
+    """
 
     _parameter_constraints: dict = {}
     #: the fitted attribute whose presence means "fitted"
@@ -70,7 +80,20 @@ class GenerativeModel(BaseEstimator):
 
     @available_if(lambda self: hasattr(self, "transform"))
     def fit_transform(self, X, y=None) -> np.ndarray:
-        """Fit to ``X``, then return ``transform(X)``, shape (n_samples, n_components_)."""
+        """Fit the model to ``X``, then embed ``X`` with the fitted encoder.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one point per row.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+            ``transform(X)`` of the fitted model, in latent coordinates.
+        """
         return self.fit(X, y).transform(X)
 
     def fit(self, X, y=None):
@@ -79,12 +102,20 @@ class GenerativeModel(BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Finite training data.
-        y : ignored
+            Finite training data, one point per row, in data units (rows of flattened images
+            for a model with ``image_shape``).
+        y : None
+            Ignored; present for scikit-learn's API.
 
         Returns
         -------
-        self
+        GenerativeModel
+            The fitted model (``self``).
+
+        Raises
+        ------
+        ValueError
+            If a parameter is out of range or ``X`` is not a finite 2-d array.
         """
         X, rng = self._start_fit(X)
         self._fit(X, rng)
@@ -146,7 +177,7 @@ class GenerativeModel(BaseEstimator):
 
     # ------------------------------------------------------------- the contract
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Points of the model's latent space, drawn from its latent distribution.
+        """Draw points of the model's latent space from its latent distribution.
 
         ``inverse_transform(latent_sample(n))`` gives latent/data pairs (the bi-Lipschitz measure,
         latent-space figures) without knowing which model it is: a VAE or GAN draws from its
@@ -155,21 +186,23 @@ class GenerativeModel(BaseEstimator):
         Parameters
         ----------
         n_samples : int ≥ 1
-        random_state : int, Generator or None
-            A Generator is advanced (not copied), so successive calls differ.
+            Number of latent points.
+        random_state : int, Generator or None, default=None
+            Seed of the draws; a Generator is advanced (not copied), so successive calls differ.
 
         Returns
         -------
         ndarray of shape (n_samples, n_components_), float32
+            The latent points.
         """
         raise NotImplementedError
 
     def fit_report(self) -> dict[str, float | int]:
-        """What ``fit`` chose that an experiment record should keep, by name.
+        """Report what ``fit`` chose that an experiment record should keep, by name.
 
         Returns
         -------
-        dict
+        dict of str to float or int
             At least ``latent_dim`` (n_components_); models add their own (e.g. the β-VAE's β).
         """
         self._check_fitted()
@@ -189,8 +222,30 @@ class GenerativeModel(BaseEstimator):
 
         Parameters
         ----------
-        path : path-like
+        path : str or os.PathLike
             Target file; a previous file there is replaced only once the new one is complete.
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+
+        See Also
+        --------
+        load : Read the file back.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> from vdae import BetaVAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(200, random_state=0).X
+        >>> model = BetaVAE(n_components=1, beta=1.0, epochs=2, random_state=0, verbose=0).fit(X)
+        >>> path = os.path.join(tempfile.mkdtemp(), "model.vdae")
+        >>> model.save(path)
+        >>> loaded = BetaVAE.load(path)
+        >>> bool((loaded.transform(X) == model.transform(X)).all())
+        True
         """
         self._check_fitted()
         import sklearn
@@ -211,10 +266,27 @@ class GenerativeModel(BaseEstimator):
     def load(cls, path: str | os.PathLike):
         """Read a model written by :meth:`save` (no code is executed while loading).
 
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file written by ``save`` of this class.
+
+        Returns
+        -------
+        GenerativeModel
+            The fitted model, an instance of the class ``load`` is called on.
+
         Raises
         ------
-        ModelFileError (a ValueError)
-            Missing, truncated, corrupted, foreign or newer-format files.
+        TypeError
+            If ``path`` is not a path.
+        vdae.exceptions.ModelFileError
+            (A ValueError) if the file is missing, truncated, corrupted, of another class or
+            of a newer format.
+
+        See Also
+        --------
+        save : Write a fitted model.
         """
         if not isinstance(path, (str, os.PathLike)):
             raise TypeError(f"{cls.__name__}.load: path must be a str or path-like object; got "
@@ -250,25 +322,42 @@ class DecodedPriorMixin:
     """
 
     def sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Draws z ~ p(z) from the prior, decoded: f_θ(z) (a VAE: the decoder mean; the
-        likelihood's noise is not added, it would blur every sample equally).
+        """Draw z ~ p(z) from the prior and decode it: f_θ(z).
+
+        For a VAE f_θ is the decoder's mean: the likelihood's noise is not added, it would
+        blur every sample equally.
 
         Parameters
         ----------
         n_samples : int ≥ 1
-        random_state : int, Generator or None
+            Number of samples.
+        random_state : int, Generator or None, default=None
+            Seed of the prior draws.
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_in_)
+        ndarray of shape (n_samples, n_features_in_), float32
+            The samples in data units.
         """
         n_samples, gen = self._start_sampling(n_samples, random_state)
         decode = self._decoder_module()
         return in_chunks(lambda a, b: decode(self._prior_sample(b - a, gen)), n_samples)
 
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """Draws from the prior p(z), shape (n_samples, n_components_), float32 (see
-        :meth:`GenerativeModel.latent_sample`)."""
+        """Draw latent points from the prior p(z).
+
+        Parameters
+        ----------
+        n_samples : int ≥ 1
+            Number of latent points.
+        random_state : int, Generator or None, default=None
+            Seed of the draws; a Generator is advanced (not copied).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+            The prior draws (see :meth:`GenerativeModel.latent_sample`).
+        """
         self._check_fitted()
         n_samples = self._check_count(n_samples)
         return self._prior_numpy(check_random_state(random_state), n_samples)

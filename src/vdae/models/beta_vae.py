@@ -33,7 +33,7 @@ class _PositiveFloats:
 
 
 class BetaVAE(VariationalAutoencoderBase):
-    """β-VAE: Gaussian prior N(0, I), diagonal Gaussian posterior, loss NLL + β·KL.
+    """The β-VAE baseline: Gaussian prior N(0, I), diagonal Gaussian posterior, NLL + β·KL.
 
     The encoder maps x to (μ(x), log σ²(x)); z = μ + σ ε (reparameterised); the decoder f_θ is
     the VDAE's :class:`~vdae.nn.Decoder`. The loss per point (standardised units) is
@@ -60,8 +60,10 @@ class BetaVAE(VariationalAutoencoderBase):
         Candidates when ``beta`` is None.
     validation_fraction : float in (0, 1), default=0.2
         Held-out share of the data when choosing β.
-    encoder_hidden, decoder_hidden : sequence of int, default=(256, 256, 256)
-        Hidden widths of the MLPs (the VDAE's defaults).
+    encoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the encoder MLP (the VDAE's defaults).
+    decoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the decoder MLP.
     image_shape : (h, w) or (h, w, c) or None, default=None
         The shape of one image when the rows of X are flattened images (the image loaders'
         ``Dataset.image_shape``; h·w·c must equal n_features). The encoder and decoder are then
@@ -80,15 +82,20 @@ class BetaVAE(VariationalAutoencoderBase):
         LeakyReLU).
     epochs : int or None, default=None
         Passes over the data; None: max(3000 steps, 2 epochs).
-    batch_size : int, default=256
+    batch_size : int ≥ 2, default=256
+        Points per minibatch.
     learning_rate : float, default=1e-3
-        Adam's, decayed by a cosine schedule.
+        Adam's rate, decayed by a cosine schedule.
     likelihood_variance : float >= 1e-30, default=0.01
-        c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in [−1, 1]);
+        The variance c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units (the data lie in
+        [−1, 1]);
         with c = 1, as in the VDAE's local bound, a global bound is best served by ignoring z.
-    device, random_state, verbose : str, default="auto"; int, Generator or None; int, default=1
-        The runtime: the torch device ("auto": a GPU when there is one), the seed of every
-        random draw of ``fit``, and progress output (0: silent).
+    device : str, default="auto"
+        Torch device ("cpu", "cuda", "cuda:1", ...); "auto": CUDA when available, else CPU.
+    random_state : int, Generator or None, default=None
+        Seed of every random draw of ``fit``.
+    verbose : int or bool, default=1
+        0: silent; 1: progress bars when writing to a terminal; 2: progress bars always.
 
     Attributes
     ----------
@@ -104,14 +111,23 @@ class BetaVAE(VariationalAutoencoderBase):
         convolutional body).
     history_ : list of float
         Mean loss per epoch of the final fit.
-    n_components_, n_features_in_ : int
+    n_components_ : int
+        The latent dimension D.
+    n_features_in_ : int
+        Number of columns of the training data.
     device_ : torch.device
+        The device the networks live on.
+
+    See Also
+    --------
+    vdae.VDAE : The model these baselines are compared with.
+    vdae.HypersphericalVAE : A VAE on a spherical latent space.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from vdae.models import BetaVAE
-    >>> X = np.random.default_rng(0).normal(size=(500, 2))
+    >>> from vdae import BetaVAE
+    >>> X = np.random.default_rng(0).normal(size=(300, 2))
     >>> model = BetaVAE(beta=1.0, epochs=5, random_state=0, verbose=0).fit(X)
     >>> model.fit_report()
     {'latent_dim': 2, 'beta': 1.0}
@@ -194,7 +210,13 @@ class BetaVAE(VariationalAutoencoderBase):
         return float(self.beta_grid[int(np.argmin(scores))]), scores
 
     def fit_report(self) -> dict[str, float | int]:
-        """``latent_dim`` and the β that ``fit`` used (chosen from ``beta_grid`` or given)."""
+        """Report the latent dimension and the β that ``fit`` used.
+
+        Returns
+        -------
+        dict of str to float or int
+            ``latent_dim`` (D) and ``beta`` (chosen from ``beta_grid`` or given).
+        """
         return {**super().fit_report(), "beta": float(self.beta_)}
 
     def _get_state(self):

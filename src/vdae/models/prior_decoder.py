@@ -115,12 +115,17 @@ class PriorDecoderModel(DecodedPriorMixin, GenerativeModel):
                 batched_apply(lambda x: fn(dec.standardize(x)), X, self.device_))
 
     def inverse_transform(self, Z) -> np.ndarray:
-        """The decoder f_θ(Z) in data units (a VAE's decoder mean, a GAN's generator output),
-        shape (n_samples, n_features_in_).
+        """Decode latent points with f_θ (a VAE's decoder mean, a GAN's generator).
 
         Parameters
         ----------
         Z : array-like of shape (n_samples, n_components_)
+            Latent points.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_), float32
+            The decoded points f_θ(Z) in data units.
         """
         self._check_fitted()
         Z = check_array(Z, "Z", n_features=self.n_components_, owner=type(self).__name__)

@@ -38,14 +38,31 @@ class HypersphericalVAE(VariationalAutoencoderBase):
     ----------
     n_components : int ≥ 2, default=3
         D, the ambient dimension of the latent sphere S^{D−1} (D = 2: a circle, D = 3: S²).
-    encoder_hidden, decoder_hidden, image_shape, conv_channels, activation
-        The networks, as in :class:`~vdae.models.BetaVAE` (same defaults): MLPs, or with
-        ``image_shape`` (the shape of one image when the rows are flattened images) a
-        convolutional encoder and decoder of ``conv_channels``.
-    epochs, batch_size, learning_rate, likelihood_variance
-        The training, as in :class:`~vdae.models.BetaVAE` (same defaults).
-    device, random_state, verbose
-        As in :class:`~vdae.models.BetaVAE`.
+    encoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the encoder MLP.
+    decoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the decoder MLP.
+    image_shape : (h, w) or (h, w, c) or None, default=None
+        The shape of one image when the rows of X are flattened images: the encoder and
+        decoder are then convolutional, as in :class:`~vdae.models.BetaVAE`. None: MLPs.
+    conv_channels : sequence of int, default=(32, 64, 128)
+        Channels of the convolution stages, image side first (with ``image_shape``).
+    activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
+        Hidden activation of the MLPs and of the decoder.
+    epochs : int or None, default=None
+        Passes over the data; None: max(3000 steps, 2 epochs).
+    batch_size : int ≥ 2, default=256
+        Points per minibatch.
+    learning_rate : float, default=1e-3
+        Adam's rate, decayed by a cosine schedule.
+    likelihood_variance : float >= 1e-30, default=0.01
+        The variance c of p_θ(x | z) = N(f_θ(z), c I), in standardised data units.
+    device : str, default="auto"
+        Torch device ("cpu", "cuda", "cuda:1", ...); "auto": CUDA when available, else CPU.
+    random_state : int, Generator or None, default=None
+        Seed of every random draw of ``fit``.
+    verbose : int or bool, default=1
+        0: silent; 1: progress bars when writing to a terminal; 2: progress bars always.
 
     Attributes
     ----------
@@ -56,18 +73,27 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         convolutional body).
     history_ : list of float
         Mean loss per epoch.
-    n_components_, n_features_in_ : int
+    n_components_ : int
+        The dimension D of the latent sphere's ambient space.
+    n_features_in_ : int
+        Number of columns of the training data.
     device_ : torch.device
+        The device the networks live on.
+
+    See Also
+    --------
+    vdae.BetaVAE : The Gaussian-latent VAE.
 
     Examples
     --------
     >>> import numpy as np
-    >>> from vdae.models import HypersphericalVAE
-    >>> t = np.random.default_rng(0).uniform(0, 2 * np.pi, 500)
-    >>> X = np.c_[np.cos(t), np.sin(t)]
+    >>> from vdae import HypersphericalVAE
+    >>> from vdae.datasets import make_circle
+    >>> X = make_circle(300, random_state=0).X
     >>> model = HypersphericalVAE(2, epochs=5, random_state=0, verbose=0).fit(X)
-    >>> model.transform(X[:4]).shape
-    (4, 2)
+    >>> Z = model.transform(X[:4])
+    >>> Z.shape, np.allclose(np.linalg.norm(Z, axis=1), 1, atol=1e-5)
+    ((4, 2), True)
     """
 
     _parameter_constraints: dict = {
@@ -109,10 +135,16 @@ class HypersphericalVAE(VariationalAutoencoderBase):
         return Z / np.linalg.norm(Z, axis=1, keepdims=True)
 
     def transform(self, X) -> np.ndarray:
-        """Posterior mean direction μ(x) of each row (unit vectors), shape (n_samples, D).
+        """Encode each row of ``X`` as its posterior mean direction μ(x) on the sphere.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_in_)
+            Points in data units.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+            Unit vectors μ(x) ∈ S^{D−1}.
         """
         return super().transform(X)

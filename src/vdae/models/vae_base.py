@@ -136,10 +136,16 @@ class VariationalAutoencoderBase(PriorDecoderModel):
 
     # --------------------------------------------------------------- inference
     def transform(self, X) -> np.ndarray:
-        """Posterior location of each row of X, shape (n_samples, n_components_).
+        """Encode each row of ``X`` as the location of its posterior q(z | x).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_in_)
+            Points in data units.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+            The posterior locations (the mean μ(x) of a Gaussian posterior).
         """
         return self._map_data(lambda xs: self._posterior(self.encoder_(xs)).loc, X)

@@ -57,7 +57,7 @@ def gradient_penalty(critic: torch.nn.Module, real: torch.Tensor, fake: torch.Te
 
 
 class WGANGP(PriorDecoderModel):
-    """Wasserstein GAN with gradient penalty: generator f_θ: R^D → R^m, critic f_w: R^m → R.
+    """The WGAN-GP baseline: a generator f_θ: R^D → R^m trained against a critic f_w: R^m → R.
 
     Latent z ~ N(0, I_D); the generator is the VDAE's :class:`~vdae.nn.Decoder` (same widths,
     same data standardisation), the critic an MLP on standardised data — or, on images
@@ -82,13 +82,16 @@ class WGANGP(PriorDecoderModel):
     critic_steps : int, default=5
         Critic updates per generator update.
     gradient_penalty : float > 0, default=10.0
-        λ. 10 is Gulrajani et al.'s value for images; their released code uses 0.1 for 2-D toy
+        The penalty's weight λ. 10 is Gulrajani et al.'s value for images; their released code uses
+        0.1 for 2-D toy
         data, and on low-dimensional point clouds λ = 10 dominates the critic's loss (the
         Wasserstein gap between standardised point clouds is ≈ 1): on 2000 points of the circle,
         λ = 10 collapsed the generator onto an arc (GW ×1000 ≈ 230–270, precision < 0.01)
         where λ = 0.1 gave GW 1.5, precision 0.91 (same steps). Use ≈ 0.1 for point clouds.
-    generator_hidden, critic_hidden : sequence of int, default=(256, 256, 256)
-        Hidden widths of the MLPs (the VDAE decoder's defaults).
+    generator_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the generator MLP (the VDAE decoder's defaults).
+    critic_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the critic MLP.
     image_shape : (h, w) or (h, w, c) or None, default=None
         The shape of one image when the rows of X are flattened images (the image loaders'
         ``Dataset.image_shape``; h·w·c must equal n_features). Both networks are then
@@ -109,7 +112,8 @@ class WGANGP(PriorDecoderModel):
     epochs : int or None, default=None
         Passes of the critic over the data (one critic step reads one batch); None:
         max(2000 generator steps, 2 epochs).
-    batch_size : int, default=256
+    batch_size : int ≥ 2, default=256
+        Points per minibatch (of the critic and of the generator).
     learning_rate : float, default=1e-4
         The generator's Adam rate (and the critic's when ``critic_learning_rate`` is None).
     critic_learning_rate : float or None, default=None
@@ -119,18 +123,27 @@ class WGANGP(PriorDecoderModel):
         networks.
     betas : pair of float, default=(0.5, 0.9)
         Adam's (β₁, β₂) for both networks.
-    device, random_state, verbose
-        The runtime, as in :class:`~vdae.models.BetaVAE` (defaults "auto", None and 1).
+    device : str, default="auto"
+        Torch device ("cpu", "cuda", "cuda:1", ...); "auto": CUDA when available, else CPU.
+    random_state : int, Generator or None, default=None
+        Seed of every random draw of ``fit``.
+    verbose : int or bool, default=1
+        0: silent; 1: progress bars when writing to a terminal; 2: progress bars always.
 
     Attributes
     ----------
-    generator_ : Decoder
+    generator_ : vdae.nn.Decoder
+        The generator f_θ: latent z (b, D) → x (b, m) in data units.
     critic_ : torch.nn.Sequential or ConvEncoder
         Standardised x (b, m) → score (b, 1); see :meth:`critic_score` for data units.
     history_ : list of float
         Mean critic loss L_critic per epoch.
-    n_components_, n_features_in_ : int
+    n_components_ : int
+        The latent dimension D.
+    n_features_in_ : int
+        Number of columns of the training data.
     device_ : torch.device
+        The device the networks live on.
 
     Notes
     -----
@@ -138,13 +151,14 @@ class WGANGP(PriorDecoderModel):
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from vdae.models import WGANGP
-    >>> t = np.random.default_rng(0).uniform(0, 2 * np.pi, 500)
-    >>> X = np.c_[np.cos(t), np.sin(t)]
-    >>> model = WGANGP(epochs=10, random_state=0, verbose=0).fit(X)
+    >>> from vdae import WGANGP
+    >>> from vdae.datasets import make_circle
+    >>> X = make_circle(300, random_state=0).X
+    >>> model = WGANGP(gradient_penalty=0.1, epochs=10, random_state=0, verbose=0).fit(X)
     >>> model.sample(3, random_state=0).shape
     (3, 2)
+    >>> model.critic_score(X[:3]).shape
+    (3,)
     """
 
     _parameter_constraints: dict = {
@@ -260,7 +274,7 @@ class WGANGP(PriorDecoderModel):
                               "use inverse_transform (latent → data) or sample instead.")
 
     def critic_score(self, X) -> np.ndarray:
-        """Critic value f_w(x) of each row (higher: judged more data-like), shape (n_samples,).
+        """Score each row of ``X`` with the critic f_w (higher: judged more data-like).
 
         Scores are defined up to an additive constant (the critic is trained on differences);
         compare them between points, e.g. for discriminator rejection sampling.
@@ -268,5 +282,11 @@ class WGANGP(PriorDecoderModel):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features_in_)
+            Points in data units.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,), float32
+            The critic values f_w(x), defined up to an additive constant.
         """
         return self._map_data(lambda xs: self.critic_(xs)[:, 0], X)

@@ -29,11 +29,20 @@ class PriorEstimator(TransformerMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : ignored
+            Training data, one point per row, finite, with more than ``n_neighbors`` rows.
+        y : None
+            Ignored; present for scikit-learn's API.
 
         Returns
         -------
-        self
+        DiffusionMap or SpectralNet
+            The fitted estimator (``self``).
+
+        Raises
+        ------
+        ValueError
+            If a parameter is out of range or ``X`` is not a finite 2-d array with more than
+            ``n_neighbors`` rows.
         """
         self._fit(self._check_fit_input(X))
         return self

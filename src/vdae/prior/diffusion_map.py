@@ -27,19 +27,21 @@ class DiffusionMap(PriorEstimator):
     Parameters
     ----------
     n_components : int or None, default=None
-        D. None chooses D automatically so that ψ_D is one-to-one on the data: the smallest D
+        The number D of diffusion coordinates. None chooses D automatically so that ψ_D is
+        one-to-one on the data: the smallest D
         containing every eigenvector that is not a function of the earlier ones
         (local linear regression), raised to ⌈2 d̂⌉ when that is fewer coordinates than the
         estimated intrinsic dimension d̂, and extended while ψ_D still folds distant points
         together (:mod:`vdae.graph.selection`).
     n_neighbors : int, default=15
-        k of the kNN graph.
+        Number k of nearest neighbours in the kNN graph.
     alpha : float in [0, 1], default=1.0
         Coifman–Lafon normalisation; 1 removes the density's influence on the geometry.
     diffusion_time : float ≥ 0, default=1
-        t in λ^t.
+        The diffusion time t in λ^t.
     bandwidth : {"self_tuning", "median"}, default="self_tuning"
-        σ_i = distance to the ``scale_neighbor``-th neighbour, or its median (one global scale).
+        The kernel scale σ_i: the distance to the ``scale_neighbor``-th neighbour, or its median
+        (one global scale).
     scale_neighbor : int or None, default=None
         Which neighbour sets σ_i; None means ``n_neighbors``.
     knn_method : {"auto", "exact", "approximate"}, default="auto"
@@ -61,7 +63,7 @@ class DiffusionMap(PriorEstimator):
     Attributes
     ----------
     n_components_ : int
-        D actually used.
+        The number D of coordinates used.
     components_ : ndarray of shape (n_components_,)
         1-based indices of the eigenvectors used (1..D; the trivial 0 is excluded).
     eigenvalues_ : ndarray of shape (n_components_,)
@@ -75,16 +77,22 @@ class DiffusionMap(PriorEstimator):
     eigenvectors_ : ndarray of shape (n_samples, n_candidates_)
         π-orthonormal right eigenvectors f_j.
     stationary_ : ndarray of shape (n_samples,)
-        π.
+        The Markov chain's stationary distribution π.
     n_graph_components_ : int
         Connected components of the graph (a warning is issued when > 1).
     graph_labels_ : ndarray of shape (n_samples,)
         Component of each training point.
     intrinsic_dim_ : float
         Estimated manifold dimension.
-    nystrom_encoder_ : NystromEncoder
+    nystrom_encoder_ : vdae.graph.NystromEncoder
         The out-of-sample map used by ``transform``.
     n_features_in_ : int
+        Number of columns of the training data.
+
+    See Also
+    --------
+    SpectralNet : The same coordinates learned by a network (linear in n).
+    vdae.VDAE : The generative model built on this latent space.
 
     Notes
     -----
@@ -93,6 +101,8 @@ class DiffusionMap(PriorEstimator):
 
     Examples
     --------
+    On a circle D = 2 is chosen (cos and sin of the angle), with eigenvalues close to 1:
+
     >>> import numpy as np
     >>> from vdae import DiffusionMap
     >>> t = np.linspace(0, 2 * np.pi, 500, endpoint=False)
@@ -100,6 +110,12 @@ class DiffusionMap(PriorEstimator):
     >>> dm = DiffusionMap(n_neighbors=10).fit(X)
     >>> dm.n_components_
     2
+    >>> dm.embedding_.shape
+    (500, 2)
+    >>> bool((dm.eigenvalues_ > 0.99).all())
+    True
+    >>> dm.transform(X[:3] * 1.01).shape
+    (3, 2)
     """
 
     _parameter_constraints: dict = {
@@ -187,11 +203,24 @@ class DiffusionMap(PriorEstimator):
         self.embedding_ = self.nystrom_encoder_.scaled(F[:, :D]).astype(np.float32)
 
     def fit_transform(self, X, y=None) -> np.ndarray:
-        """Fit and return ``embedding_``, shape (n_samples, n_components_)."""
+        """Fit the diffusion map to ``X`` and return the training points' coordinates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, one point per row.
+        y : None
+            Ignored; present for scikit-learn's API.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+            ``embedding_``: ψ_D of the training points.
+        """
         return self.fit(X).embedding_
 
     def transform(self, X) -> np.ndarray:
-        """Diffusion coordinates of new points by the Nyström extension.
+        """Embed new points in diffusion coordinates by the Nyström extension.
 
         .. math:: ψ_j(y) = λ_j^{t-1} \\sum_i M(y, x_i) f_j(x_i)
 
@@ -203,10 +232,12 @@ class DiffusionMap(PriorEstimator):
         Parameters
         ----------
         X : array-like of shape (n_new, n_features)
+            New points, in the training data's units.
 
         Returns
         -------
         ndarray of shape (n_new, n_components_), float32
+            The diffusion coordinates ψ_D of each row.
         """
         X = self._check_transform_input(X, "embedding_")
         Z = self.nystrom_encoder_(X)

@@ -37,26 +37,66 @@ class EncoderConfig(Protocol):
 
 @runtime_checkable
 class Encoder(Protocol):
-    """A fitted ψ: (b, n_features) points → (b, n_components) diffusion coordinates."""
+    """The protocol of a fitted ψ: (b, n_features) points → (b, n_components) coordinates."""
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """ψ(x) for a batch x of shape (b, n_features); returns (b, n_components) on x's device."""
+        """Map a batch of points to diffusion coordinates.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (b, n_features)
+            A batch of points, float32.
+
+        Returns
+        -------
+        torch.Tensor of shape (b, n_components), float32
+            The coordinates ψ(x), on x's device.
+        """
         ...
 
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """(named arrays, JSON-serialisable fields) from which :meth:`from_state` rebuilds it."""
+        """Return what :meth:`from_state` rebuilds the encoder from.
+
+        Returns
+        -------
+        arrays : dict of str to ndarray
+            Named arrays (written into the model file).
+        fields : dict of str to Any
+            JSON-serialisable values.
+        """
         ...
 
     @classmethod
     def from_state(cls, arrays: dict[str, np.ndarray], fields: dict[str, Any],
                    config: EncoderConfig, n_features: int, n_components: int,
                    device: torch.device) -> "Encoder":
-        """The encoder written by :meth:`state`, with the estimator's hyperparameters."""
+        """Rebuild the encoder written by :meth:`state`, with the estimator's hyperparameters.
+
+        Parameters
+        ----------
+        arrays : dict of str to ndarray
+            The named arrays of :meth:`state` (as read from a model file).
+        fields : dict of str to Any
+            The JSON fields of :meth:`state`.
+        config : EncoderConfig
+            The estimator's hyperparameters (``n_neighbors``, ``diffusion_alpha``, ...).
+        n_features : int
+            Number of input columns m.
+        n_components : int
+            Number of output coordinates D.
+        device : torch.device
+            Where the encoder computes.
+
+        Returns
+        -------
+        Encoder
+            The rebuilt encoder.
+        """
         ...
 
 
 class NystromMap:
-    """ψ = the exact diffusion map, extended to new points by Nyström (numpy, on the CPU).
+    """The exact diffusion map ψ, extended to new points by Nyström (numpy, on the CPU).
 
     Parameters
     ----------
@@ -68,11 +108,30 @@ class NystromMap:
         self.nystrom = nystrom
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """ψ(x), shape (b, n_components), float32 on x's device (computed on the CPU)."""
+        """Map a batch of points to diffusion coordinates (computed on the CPU).
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (b, n_features)
+            A batch of points, float32.
+
+        Returns
+        -------
+        torch.Tensor of shape (b, n_components), float32
+            The coordinates ψ(x), on x's device.
+        """
         return to_tensor(self.nystrom(x.cpu().numpy()), x.device)
 
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """The training points, kernel scales, densities and eigenpairs; the scale neighbour."""
+        """Return the training points, kernel scales, densities and eigenpairs.
+
+        Returns
+        -------
+        arrays : dict of str to ndarray
+            ``nystrom.X``, ``.sigma``, ``.q``, ``.F`` and ``.lam``.
+        fields : dict of str to Any
+            ``scale_neighbor``, the neighbour that sets the kernel scales.
+        """
         n = self.nystrom
         return ({"nystrom.X": n.X_train, "nystrom.sigma": n.sigma, "nystrom.q": n.q,
                  "nystrom.F": n.eigenvectors, "nystrom.lam": n.eigenvalues},
@@ -80,7 +139,28 @@ class NystromMap:
 
     @classmethod
     def from_state(cls, arrays, fields, config, n_features, n_components, device) -> "NystromMap":
-        """Rebuild from :meth:`state`'s output; the kernel settings come from ``config``."""
+        """Rebuild the map from :meth:`state`'s output; kernel settings come from ``config``.
+
+        Parameters
+        ----------
+        arrays : dict of str to ndarray
+            The named arrays of :meth:`state` (as read from a model file).
+        fields : dict of str to Any
+            The JSON fields of :meth:`state`.
+        config : EncoderConfig
+            The estimator's hyperparameters (``n_neighbors``, ``diffusion_alpha``, ...).
+        n_features : int
+            Number of input columns m.
+        n_components : int
+            Number of output coordinates D.
+        device : torch.device
+            Where the encoder computes.
+
+        Returns
+        -------
+        NystromMap
+            The rebuilt encoder.
+        """
         return cls(NystromEncoder(
             arrays["nystrom.X"], arrays["nystrom.sigma"], arrays["nystrom.q"], arrays["nystrom.F"],
             arrays["nystrom.lam"], float(config.diffusion_alpha), float(config.diffusion_time),
@@ -88,7 +168,7 @@ class NystromMap:
 
 
 class SpectralNetMap:
-    """ψ = the SpectralNet network ψ_ω with its fitted output map (torch, on the model's device).
+    """The SpectralNet network ψ_ω with its fitted output map (torch, on the model's device).
 
     Parameters
     ----------
@@ -100,17 +180,57 @@ class SpectralNetMap:
         self.module = module
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """ψ_ω(x), shape (b, n_components), on x's device."""
+        """Map a batch of points through the network.
+
+        Parameters
+        ----------
+        x : torch.Tensor of shape (b, n_features)
+            A batch of points, float32.
+
+        Returns
+        -------
+        torch.Tensor of shape (b, n_components), float32
+            The coordinates ψ_ω(x), on x's device.
+        """
         return self.module(x)
 
     def state(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-        """The network's weights and buffers as ``encoder.*`` arrays; no extra fields."""
+        """Return the network's weights and buffers.
+
+        Returns
+        -------
+        arrays : dict of str to ndarray
+            The weights and buffers, named ``encoder.*``.
+        fields : dict of str to Any
+            Empty.
+        """
         return module_state("encoder", self.module), {}
 
     @classmethod
     def from_state(cls, arrays, fields, config, n_features, n_components, device
                    ) -> "SpectralNetMap":
-        """Rebuild the network (``config.encoder_hidden``, ``config.activation``) and load it."""
+        """Rebuild the network (``config.encoder_hidden``, ``config.activation``) and load it.
+
+        Parameters
+        ----------
+        arrays : dict of str to ndarray
+            The named arrays of :meth:`state` (as read from a model file).
+        fields : dict of str to Any
+            The JSON fields of :meth:`state`.
+        config : EncoderConfig
+            The estimator's hyperparameters (``n_neighbors``, ``diffusion_alpha``, ...).
+        n_features : int
+            Number of input columns m.
+        n_components : int
+            Number of output coordinates D.
+        device : torch.device
+            Where the encoder computes.
+
+        Returns
+        -------
+        SpectralNetMap
+            The rebuilt encoder.
+        """
         body = make_mlp(n_features, config.encoder_hidden, n_components, config.activation)
         module = SpectralNetModule(body, n_features, n_components)
         load_module_state("encoder", module, arrays)

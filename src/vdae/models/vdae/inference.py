@@ -57,13 +57,54 @@ class VDAEInference(GenerativeModel):
         return float(step_scale)
 
     def transform(self, X) -> np.ndarray:
-        """ψ(X): diffusion coordinates, shape (n_samples, n_components_)."""
+        """Embed ``X`` in diffusion coordinates with the fitted encoder ψ.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features_in_)
+            Points in data units.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components_), float32
+            The diffusion coordinates ψ(X) (eigenvectors scaled by λ^t; unitless).
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        ValueError
+            If ``X`` has the wrong number of columns or non-finite entries.
+
+        See Also
+        --------
+        inverse_transform : The decoder ψ_θ⁻¹, from diffusion coordinates back to data.
+        """
         X = self._check_X(X)
         with torch.no_grad():
             return check_finite_output(batched_apply(self._encode, X, self.device_), "X")
 
     def inverse_transform(self, Z) -> np.ndarray:
-        """ψ_θ⁻¹(Z): decoded points, shape (n_samples, n_features_in_)."""
+        """Decode diffusion coordinates with the decoder's mean ψ_θ⁻¹.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, n_components_)
+            Points in diffusion coordinates (as returned by :meth:`transform`).
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_), float32
+            The decoded points ψ_θ⁻¹(Z) in data units (the decoder's mean, without the
+            output law's residual).
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        ValueError
+            If ``Z`` does not have ``n_components_`` columns or is not finite.
+        """
         self._check_fitted()
         Z = check_array(Z, "Z", n_features=self.n_components_)
         with torch.no_grad():
@@ -114,7 +155,7 @@ class VDAEInference(GenerativeModel):
     def metropolis_walk(self, X0, n_steps: int, random_state=None, *,
                         step_scale: float = 1.0, jump_kernels: int = 0, noise: bool = True
                         ) -> tuple[np.ndarray, float]:
-        """Metropolis-adjusted latent chains from each row of ``X0`` (beyond the paper).
+        """Run Metropolis-adjusted latent chains from each row of ``X0`` (beyond the paper).
 
         The proposals of Algorithm 2, z' ~ N(z, s² C_φ(z)), accepted or rejected in diffusion
         coordinates against ``latent_density_`` (:mod:`vdae.models.vdae.metropolis`) and
@@ -123,12 +164,16 @@ class VDAEInference(GenerativeModel):
 
         Parameters
         ----------
-        X0 : array-like of shape (n_chains, n_features)
+        X0 : array-like of shape (n_chains, n_features_in_)
+            Seeds in data units, one chain per row.
         n_steps : int ≥ 0
-        random_state : int, Generator or None
+            Number of Metropolis steps of each chain.
+        random_state : int, Generator or None, default=None
+            Seed of the proposals and of the acceptance draws.
         step_scale : float > 0, default=1
+            Scale s of the proposals z' ~ N(z, s² C_φ(z)) (as in :meth:`random_walk`).
         jump_kernels : int ≥ 0, default=0
-            k > 0: every other step (on average) is a jump to one of the k kernels nearest to
+            With k > 0, every other step (on average) is a jump to one of the k kernels nearest to
             the state (:func:`vdae.models.vdae.metropolis.metropolis_walk`), which keeps the
             same stationary law but moves far more in many diffusion coordinates. On MNIST
             (10 000 images, D = 13, 300 test seeds) local steps were accepted 11% of the time
@@ -141,9 +186,24 @@ class VDAEInference(GenerativeModel):
 
         Returns
         -------
-        trajectory : ndarray of shape (n_steps + 1, n_chains, n_features); [0] is X0.
+        trajectory : ndarray of shape (n_steps + 1, n_chains, n_features_in_), float32
+            The chains' states in data units; ``trajectory[0]`` is ``X0``.
         acceptance_rate : float
-            Fraction of proposals accepted (NaN when n_steps = 0).
+            Fraction of proposals accepted, in [0, 1] (NaN when ``n_steps`` is 0).
+
+        See Also
+        --------
+        random_walk : The same chain with ``chain="metropolis"``, without the rate.
+
+        Examples
+        --------
+        >>> from vdae import VDAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(300, random_state=0).X
+        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> trajectory, rate = model.metropolis_walk(X[:4], 5, random_state=0)
+        >>> trajectory.shape, 0 <= rate <= 1
+        ((6, 4, 2), True)
         """
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
@@ -178,18 +238,20 @@ class VDAEInference(GenerativeModel):
 
     def random_walk(self, X0, n_steps: int, random_state=None, *, step_scale: float = 1.0,
                     chain: str = "paper", noise: bool = True) -> np.ndarray:
-        """Chains x_{t+1} ~ p(x | x_t) from each row of ``X0`` (Algorithm 2).
+        """Run random-walk chains x_{t+1} ~ p(x | x_t) from each row of ``X0`` (Algorithm 2).
 
         Parameters
         ----------
-        X0 : array-like of shape (n_chains, n_features)
-            Seeds (points on or near the data manifold).
+        X0 : array-like of shape (n_chains, n_features_in_)
+            Seeds (points on or near the data manifold), in data units; one chain per row.
         n_steps : int ≥ 0
-        random_state : int, Generator or None
+            Number of steps of each chain.
+        random_state : int, Generator or None, default=None
+            Seed of the latent steps and output residuals.
         step_scale : float > 0, default=1
-            s: latent steps are drawn from N(ψ(x), s² C_φ(x)) — the sampling-time counterpart of
-            α (s² ≈ refitting with α·s²), trading mixing speed against precision: the decoder was
-            trained on steps of scale 1, so s ≫ 1 leaves the region it knows.
+            The scale s: latent steps are drawn from N(ψ(x), s² C_φ(x)) — the sampling-time
+            counterpart of α (s² ≈ refitting with α·s²), trading mixing speed against precision:
+            the decoder was trained on steps of scale 1, so s ≫ 1 leaves the region it knows.
         chain : {"paper", "metropolis"}, default="paper"
             "paper": Algorithm 2, re-encoding every decoded point. "metropolis" (beyond the
             paper, :mod:`vdae.models.vdae.metropolis`): the same proposals, made and accepted or rejected in
@@ -204,7 +266,31 @@ class VDAEInference(GenerativeModel):
 
         Returns
         -------
-        ndarray of shape (n_steps + 1, n_chains, n_features); [0] is X0.
+        ndarray of shape (n_steps + 1, n_chains, n_features_in_), float32
+            The chains in data units; ``[0]`` is ``X0``, ``[t]`` the states after t steps.
+
+        Raises
+        ------
+        ValueError
+            If ``chain`` is unknown, ``step_scale`` ≤ 0, ``n_steps`` < 0, or ``X0`` has the
+            wrong number of columns.
+
+        See Also
+        --------
+        sample : Independent draws, each the end of a chain from a random seed.
+        burst : Many single steps from one point.
+
+        Examples
+        --------
+        >>> from vdae import VDAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(300, random_state=0).X
+        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> walk = model.random_walk(X[:3], n_steps=10, random_state=0)
+        >>> walk.shape
+        (11, 3, 2)
+        >>> bool((walk[0] == X[:3]).all())
+        True
         """
         X0 = self._check_X(X0, "X0")
         n_steps = self._check_steps(n_steps)
@@ -220,7 +306,7 @@ class VDAEInference(GenerativeModel):
     def sample(self, n_samples: int, *, n_steps: int = 10, random_state=None,
                step_scale: float = 1.0, chain: str = "metropolis",
                jump_kernels: int = 0, noise: bool = True) -> np.ndarray:
-        """Draws from the walk's stationary distribution: ``n_steps`` steps from data seeds.
+        """Draw samples from the walk's stationary law: ``n_steps`` steps from data seeds.
 
         Seeds are drawn uniformly from ``seeds_`` (training points, themselves samples of the
         data distribution), so the chains start near stationarity and ``n_steps`` only has to
@@ -244,9 +330,48 @@ class VDAEInference(GenerativeModel):
         data have the data's spread across the manifold; ``noise=False`` returns the decoder's
         mean ψ_θ⁻¹(z), a point on the learned manifold.
 
+        Parameters
+        ----------
+        n_samples : int ≥ 1
+            Number of samples (one chain each).
+        n_steps : int ≥ 0, default=10
+            Steps of each chain from its seed.
+        random_state : int, Generator or None, default=None
+            Seed of the seeds' choice, the steps and the output residuals.
+        step_scale : float > 0, default=1
+            Scale s of the latent steps, as in :meth:`random_walk`.
+        chain : {"metropolis", "paper"}, default="metropolis"
+            The Metropolis-adjusted latent chain, or the paper's Algorithm 2.
+        jump_kernels : int ≥ 0, default=0
+            Kernel jumps of the Metropolis chain, as in :meth:`metropolis_walk`.
+        noise : bool, default=True
+            Draw from the output law p_θ(x | z); False: the decoder's mean.
+
         Returns
         -------
-        ndarray of shape (n_samples, n_features_in_)
+        ndarray of shape (n_samples, n_features_in_), float32
+            The samples in data units.
+
+        Raises
+        ------
+        NotFittedError
+            If the model is not fitted.
+        ValueError
+            If a count is out of range or ``chain`` is unknown.
+
+        See Also
+        --------
+        random_walk : The whole chains from given seeds.
+
+        Examples
+        --------
+        >>> from vdae import VDAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(300, random_state=0).X
+        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> samples = model.sample(100, random_state=0)
+        >>> samples.shape
+        (100, 2)
         """
         self._check_fitted()
         n_samples = self._check_count(n_samples)
@@ -273,13 +398,16 @@ class VDAEInference(GenerativeModel):
 
     def burst(self, x, n_samples: int, random_state=None, *, step_scale: float = 1.0,
               noise: bool = True) -> np.ndarray:
-        """Single-step draws from p(x' | x) (paper Fig. 4 d–f).
+        """Draw single steps x' ~ p(x' | x) from one point (paper Fig. 4 d–f).
 
         Parameters
         ----------
-        x : array-like of shape (n_features,) or (1, n_features)
+        x : array-like of shape (n_features_in_,) or (1, n_features_in_)
+            The point, in data units.
         n_samples : int ≥ 1
-        random_state : int, Generator or None
+            Number of independent steps.
+        random_state : int, Generator or None, default=None
+            Seed of the steps and residuals.
         step_scale : float > 0, default=1
             As in :meth:`random_walk`.
         noise : bool, default=True
@@ -288,7 +416,22 @@ class VDAEInference(GenerativeModel):
 
         Returns
         -------
-        ndarray of shape (n_samples, n_features_in_)
+        ndarray of shape (n_samples, n_features_in_), float32
+            The steps' end points in data units.
+
+        Raises
+        ------
+        ValueError
+            If ``x`` has more than one row or the wrong number of columns.
+
+        Examples
+        --------
+        >>> from vdae import VDAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(300, random_state=0).X
+        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> model.burst(X[0], 50, random_state=0).shape
+        (50, 2)
         """
         self._check_fitted()
         x = check_array(x, "x", n_features=self.n_features_in_, allow_1d_sample=True,
@@ -307,13 +450,22 @@ class VDAEInference(GenerativeModel):
         return check_finite_output(out.cpu().numpy(), "x")
 
     def latent_sample(self, n_samples: int, *, random_state=None) -> np.ndarray:
-        """ψ of seeds drawn from ``seeds_`` (the VDAE's latent law is the data's embedding).
+        """Draw latent points: ψ of seeds drawn from ``seeds_`` (the data's embedding).
 
-        Without replacement while ``n_samples`` ≤ the number of seeds, with replacement above.
+        The VDAE's latent law is the embedding of the data; seeds are drawn without replacement
+        while ``n_samples`` ≤ the number of seeds, with replacement above.
+
+        Parameters
+        ----------
+        n_samples : int ≥ 1
+            Number of latent points.
+        random_state : int, Generator or None, default=None
+            Seed of the seeds' choice.
 
         Returns
         -------
         ndarray of shape (n_samples, n_components_), float32
+            The latent points, in diffusion coordinates.
         """
         self._check_fitted()
         n_samples = self._check_count(n_samples)

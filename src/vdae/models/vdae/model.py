@@ -48,35 +48,40 @@ class VDAE(VDAEInference):
     Parameters
     ----------
     n_components : int or None, default=None
-        D; None: chosen automatically so that ψ is one-to-one (:class:`vdae.DiffusionMap`).
+        The latent dimension D; None: chosen automatically so that ψ is one-to-one
+        (:class:`vdae.DiffusionMap`).
     prior : {"spectralnet", "exact"}, default="spectralnet"
         The encoder: SpectralNet (scales linearly in n) or the exact diffusion map with its
         Nyström extension (small data; the training set is then stored in the model).
     n_neighbors : int, default=15
-        k of the affinity graph.
+        Number k of nearest neighbours in the affinity graph.
     diffusion_alpha : float in [0, 1], default=1.0
         Coifman–Lafon normalisation of the kernel (1: geometry without density bias).
-    diffusion_time : float, default=1
-        t in ψ = λ^t f.
+    diffusion_time : float ≥ 0, default=1
+        The diffusion time t in ψ = λ^t f.
     bandwidth : {"self_tuning", "median"}, default="self_tuning"
+        The Gaussian kernel's scales: per point, a neighbour's distance (self-tuning,
+        Zelnik-Manor and Perona 2004), or the median of those distances for every point.
     alpha : float > 0, default=1.0
         The paper's α: the KL target is α Σ*(x), so α scales the covariance of one random-walk
         step. Larger α: faster mixing, bigger steps, lower precision; smaller α: the opposite.
     covariance_neighbors : int or None, default=None
-        k of Σ*'s neighbourhood, inside the point's graph component; None: 5% of n clipped to
+        Number k of neighbours in Σ*'s neighbourhood, inside the point's graph component; None: 5%
+        of n clipped to
         [30, 100]. A k-neighbourhood's size follows the sample's local density, so noise in
         Σ* couples step size to sampling fluctuations and the walk's stationary law drifts
         from the data's; k ≈ 100 keeps that drift below the metrics' noise (at n = 2000, k = 40
         let the sphere's stationary mean drift by 8% of its radius in 100 steps).
     covariance_ridge : float, default=0.1
-        ρ in Σ* + ρ tr(Σ*)/D · I.
+        The ridge ρ in Σ* + ρ tr(Σ*)/D · I (relative to Σ*'s mean eigenvalue).
     likelihood_variance : float, default=1.0
-        c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data units
+        The variance c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data
+        units
         (the data are centred and divided by their largest absolute coordinate, so they lie in
         [-1, 1]); it balances the reconstruction term against the KL term. Sampling uses the
         output law learned after training instead (``residual_neighbors``).
     residual_neighbors : int ≥ 2, default=16
-        K of the output law p_θ(x | z) that the samplers draw from
+        Number K of seeds in the output law p_θ(x | z) that the samplers draw from
         (:mod:`vdae.models.vdae.likelihood`): the decoder's mean plus a Gaussian with the mean
         and covariance of the training residuals x_j − ψ_θ⁻¹(ψ(x_j)) of the K seeds nearest to
         z in diffusion coordinates. It restores the data's spread across the manifold (noise)
@@ -89,8 +94,12 @@ class VDAE(VDAEInference):
         point); "neighbors", the k of Σ*'s neighbourhood of x (O(k) per point: z' ~ N(ψ(x),
         C) falls inside it with high probability); "auto": "data" up to 50 000 points,
         "neighbors" above, so a training step costs the same at any n.
-    decoder_hidden, covariance_hidden, encoder_hidden : sequence of int
-        Hidden widths of ψ_θ⁻¹, C_φ and SpectralNet.
+    decoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of the decoder ψ_θ⁻¹ (an MLP).
+    covariance_hidden : sequence of int, default=(128, 128)
+        Hidden widths of the covariance network C_φ.
+    encoder_hidden : sequence of int, default=(256, 256, 256)
+        Hidden widths of SpectralNet's network (``prior="spectralnet"``).
     image_shape : (h, w) or (h, w, c) or None, default=None
         The shape of one image when the rows of X are flattened images (the image loaders'
         ``Dataset.image_shape``); ψ_θ⁻¹ is then convolutional (:class:`vdae.nn.conv.ConvDecoder`,
@@ -98,6 +107,7 @@ class VDAE(VDAEInference):
     conv_channels : sequence of int, default=(32, 64, 128)
         Channels of the convolutional decoder's stages, image side first (with ``image_shape``).
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
+        Nonlinearity of every hidden layer.
     epochs : int or None, default=None
         Passes over the data for C_φ and ψ_θ⁻¹; None: max(6000 steps, 2 epochs) — the decoder's
         accuracy off the data (hence sample precision) keeps improving up to about this budget.
@@ -105,29 +115,41 @@ class VDAE(VDAEInference):
         SpectralNet's epochs (None: its default).
     input_noise : float, default=0.5
         SpectralNet's input noise (see :class:`vdae.SpectralNet`).
-    batch_size : int, default=256
+    batch_size : int ≥ 2, default=256
+        Points per minibatch of Algorithm 1 (the global batch under torch.distributed).
     learning_rate : float, default=2e-3
         Adam's initial rate, decayed by a cosine schedule to 2% of it.
     n_seeds : int, default=10000
         Training points kept in the model as random-walk seeds for :meth:`sample`.
     device : str, default="auto"
+        Torch device ("cpu", "cuda", "cuda:1", ...); "auto": CUDA when available, else CPU.
     random_state : int, Generator or None, default=None
-    verbose : int, default=1
+        Seed of every random choice of the fit (prior, initial weights, minibatches, steps).
+    verbose : int or bool, default=1
+        0: silent; 1: progress bars when writing to a terminal; 2: progress bars always.
 
     Attributes
     ----------
     n_components_ : int
+        The latent dimension D used (``n_components`` or the one chosen automatically).
     encoder_ : vdae.prior.encoder.Encoder
-    decoder_ : Decoder
-    covariance_ : CovarianceNet
+        The frozen encoder ψ (a Nyström map or a SpectralNet network).
+    decoder_ : vdae.nn.Decoder
+        The decoder ψ_θ⁻¹ (torch module, with the data's standardisation).
+    covariance_ : vdae.nn.CovarianceNet
+        The covariance network: z ↦ L_φ(z), a Cholesky factor of C_φ.
     eigenvalues_ : ndarray of shape (n_components_,)
-    seeds_ : ndarray of shape (n_seeds_, n_features)
+        The diffusion eigenvalues λ_1 ≥ ... ≥ λ_D of the prior's Markov matrix.
+    seeds_ : ndarray of shape (n_seeds_, n_features_in_)
+        Training points kept as random-walk seeds (min(n_seeds, n_samples) of them).
     seed_labels_ : ndarray of shape (n_seeds_,)
         Graph component of each seed.
     history_ : list of float
         Mean negative local ELBO per epoch.
     n_features_in_ : int
+        Number of columns m of the training data.
     device_ : torch.device
+        The device the modules live on.
     latent_density_ : LatentDensity
         The Metropolis walk's target (:func:`~vdae.models.vdae.metropolis.step_shaped_density`
         at up to 20 000 seeds), built by ``fit`` and ``load``.
@@ -155,13 +177,20 @@ class VDAE(VDAEInference):
 
     Examples
     --------
+    A tiny fit on 300 points of the unit circle (a real fit uses the default budgets):
+
     >>> import numpy as np
     >>> from vdae import VDAE
-    >>> t = np.random.default_rng(0).uniform(0, 2 * np.pi, 1000)
-    >>> X = np.c_[np.cos(t), np.sin(t)]
-    >>> model = VDAE(epochs=20, encoder_epochs=50, random_state=0, verbose=0).fit(X)
+    >>> from vdae.datasets import make_circle
+    >>> X = make_circle(300, random_state=0).X
+    >>> model = VDAE(n_components=1, prior="exact", epochs=20, random_state=0, verbose=0)
+    >>> model = model.fit(X)
+    >>> model.transform(X).shape
+    (300, 1)
     >>> model.sample(5, random_state=0).shape
     (5, 2)
+    >>> model.random_walk(X[:2], n_steps=3, random_state=0).shape
+    (4, 2, 2)
     """
 
     _parameter_constraints: dict = {
@@ -264,14 +293,17 @@ class VDAE(VDAEInference):
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-        y : ignored
-        checkpoint : path-like or None
+            Training data, one point per row, in data units (rows of flattened images with
+            ``image_shape``).
+        y : None
+            Ignored; present for scikit-learn's API.
+        checkpoint : path-like or None, default=None
             Write training checkpoints here (atomically): once the prior is fitted, then every
             ``checkpoint_interval`` seconds, and on Ctrl-C (between two steps, after which
             :class:`KeyboardInterrupt` propagates). Defaults to ``resume`` when resuming.
         checkpoint_interval : float ≥ 0, default=60
             Seconds between periodic checkpoints.
-        resume : path-like or None
+        resume : path-like or None, default=None
             Continue the fit saved in this checkpoint (same ``X`` and parameters; ``verbose`` and
             ``device`` may differ). The prior is not refitted. With the same machine and thread
             count the result is bit-identical to an uninterrupted fit. Under torch.distributed
@@ -280,7 +312,18 @@ class VDAE(VDAEInference):
 
         Returns
         -------
-        self
+        VDAE
+            The fitted model (``self``).
+
+        Raises
+        ------
+        ValueError
+            If a parameter is out of range, ``X`` is not a finite 2-d array with at least
+            ``n_neighbors + 1`` rows, or a checkpoint does not match ``X`` and the parameters.
+        TypeError
+            If ``checkpoint`` or ``resume`` is not a path.
+        vdae.exceptions.TrainingDivergedError
+            If the loss becomes non-finite.
         """
         self._validate_params()
         X = check_array(X, "X", min_samples=3)
