@@ -293,7 +293,8 @@ def _check_finite(arr: np.ndarray, name: str, chunk: int = 1 << 16) -> None:
         block = arr[start : start + chunk]
         if not np.isfinite(block).all():
             bad = np.argwhere(~np.isfinite(block))[0]
-            kind = "NaN" if np.isnan(block[tuple(bad)]) else "infinity (or a value too large for float32)"
+            kind = ("NaN" if np.isnan(block[tuple(bad)])
+                    else "infinity (or a value too large for float32)")
             raise ValueError(
                 f"{name} contains {kind} at row {start + bad[0]}, column {bad[1]}; "
                 f"remove or impute non-finite values first."

@@ -149,7 +149,8 @@ def load_model_file(path: str | os.PathLike, *, expected_class: str | None = Non
             f"({FORMAT_VERSION}); upgrade vdae."
         )
     if expected_class is not None and doc.get("class") != expected_class:
-        raise ModelFileError(f"{path}: holds a {doc.get('class')!r} model, not a {expected_class!r}.")
+        raise ModelFileError(
+            f"{path}: holds a {doc.get('class')!r} model, not a {expected_class!r}.")
     try:
         tensors = load(raw)
     except (SafetensorError, ValueError, OSError) as exc:

@@ -135,7 +135,8 @@ class SpectralNet(PriorEstimator):
         module.in_scale.fill_(float(scale))
         module.to(self.device_)
         noise_sd = self.input_noise * float(np.median(graph.distances[:, -1])) / np.sqrt(m)
-        self.history_ = self._train(module, X, K_alpha, noise_sd, torch_generator(rng, self.device_))
+        self.history_ = self._train(module, X, K_alpha, noise_sd,
+                                    torch_generator(rng, self.device_))
         self._rayleigh_ritz(module, X, K_alpha, degree)
         self.module_ = module.eval()
         self.n_components_ = D
@@ -220,7 +221,8 @@ class SpectralNet(PriorEstimator):
         t = float(self.diffusion_time)
         module.out_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         module.out_proj.copy_(torch.as_tensor(U, dtype=torch.float32))
-        module.out_scale.copy_(torch.as_tensor(np.sign(lam) * np.abs(lam) ** t, dtype=torch.float32))
+        scale = np.sign(lam) * np.abs(lam) ** t
+        module.out_scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
         self.eigenvalues_ = lam
 
     # ---------------------------------------------------------------- inference
