@@ -366,7 +366,8 @@ def check_random_state(seed: Any) -> np.random.Generator:
     raise TypeError(f"random_state must be None, an int or a numpy Generator; got {seed!r}.")
 
 
-def torch_generator(rng: np.random.Generator, device: str | torch.device = "cpu") -> torch.Generator:
+def torch_generator(rng: np.random.Generator,
+                    device: str | torch.device = "cpu") -> torch.Generator:
     """A :class:`torch.Generator` on ``device`` seeded from ``rng`` (advances ``rng``)."""
     gen = torch.Generator(device=device)
     gen.manual_seed(int(rng.integers(0, 2**63 - 1)))

@@ -82,7 +82,8 @@ class _suppress:
         return exc[0] is not None and issubclass(exc[0], OSError)
 
 
-def save_model_file(path: str | os.PathLike, tensors: dict[str, np.ndarray], header: dict[str, Any]) -> None:
+def save_model_file(path: str | os.PathLike, tensors: dict[str, np.ndarray],
+                    header: dict[str, Any]) -> None:
     """Save named arrays and a JSON-serialisable header as one safetensors file, atomically.
 
     Parameters
@@ -120,7 +121,8 @@ def _read_header(raw: bytes, path: Path) -> dict:
     return doc
 
 
-def load_model_file(path: str | os.PathLike, *, expected_class: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+def load_model_file(path: str | os.PathLike, *, expected_class: str | None = None
+                    ) -> tuple[dict[str, np.ndarray], dict]:
     """Read a file written by :func:`save_model_file`, verifying format, version and checksum.
 
     Returns
