@@ -36,7 +36,7 @@ templates_path = ["_templates"]
 exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "auto_examples/*.ipynb",
                     "auto_examples/*.py", "auto_examples/*.zip", "auto_examples/*.json",
                     "auto_examples/*.md5"]
-default_role = "math"
+default_role = "literal"  # `name` in docstrings is code
 pygments_style = "sphinx"
 
 # --- API reference -----------------------------------------------------------------------------
