@@ -179,8 +179,9 @@ SETTINGS: dict[str, dict[str, dict[str, Any]]] = {
 }
 
 #: Sampling options per (data set, method), keyword arguments of ``sample`` (none: defaults).
-#: The VDAE samples every row with its Metropolis-adjusted latent walk (:mod:`vdae.models.vdae.metropolis`,
-#: the default of ``VDAE.sample``; declared here so that the records say so). On images the
+#: The VDAE samples every row with its Metropolis-adjusted latent walk
+#: (:mod:`vdae.models.vdae.metropolis`, the default of ``VDAE.sample``; declared here so that
+#: the records say so). On images the
 #: decoder's output is a conditional mean over neighbouring images — a blurred image whose
 #: re-encoding lies nearer the centre of the embedding — so Algorithm 2's decode → re-encode
 #: loop contracts (MNIST, seed 1: latent standard deviation 0.97 → 0.68 and GW ×1000 13 → 249

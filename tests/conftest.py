@@ -1,13 +1,13 @@
 """Session-wide fixtures: generated manifolds and fitted priors shared by several tests."""
 
-import numpy as np
 import pytest
 import torch
 
 from vdae import DiffusionMap, SpectralNet
 from vdae.datasets import make_circle, make_flat_torus, make_sphere
 
-MANIFOLDS = {"circle": (make_circle, 2), "sphere": (make_sphere, 3), "flat_torus": (make_flat_torus, 4)}
+MANIFOLDS = {"circle": (make_circle, 2), "sphere": (make_sphere, 3),
+             "flat_torus": (make_flat_torus, 4)}
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,8 @@ def manifold_data():
 @pytest.fixture(scope="session")
 def exact_maps(manifold_data):
     """name → DiffusionMap(D + 1) fitted on the 2000 training points."""
-    return {name: DiffusionMap(D + 1, n_neighbors=15).fit(X) for name, (X, _, D) in manifold_data.items()}
+    return {name: DiffusionMap(D + 1, n_neighbors=15).fit(X)
+            for name, (X, _, D) in manifold_data.items()}
 
 
 @pytest.fixture(scope="session")

@@ -192,7 +192,7 @@ def test_parallel_table1_matches_the_sequential_run(tmp_path):
     before = torch.get_num_threads()
     torch.set_num_threads(1)  # the workers' thread count
     try:
-        seq = run_table1(tmp_path / "seq", **kw)
+        run_table1(tmp_path / "seq", **kw)
     finally:
         torch.set_num_threads(before)
     par = run_table1(tmp_path / "par", jobs=2, **kw)

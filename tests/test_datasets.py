@@ -31,7 +31,6 @@ from vdae.datasets import (
     make_sphere,
     make_strip,
     make_torus,
-    render_turntable,
 )
 from vdae.datasets._readers import read_idx, read_ply
 from vdae.datasets.render import render_turntable_with_masks, turntable_background

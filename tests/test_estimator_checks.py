@@ -10,7 +10,6 @@ fixed ``random_state``, and more.
 """
 
 import pytest
-import torch
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from vdae import VDAE, BetaVAE, DiffusionMap, HypersphericalVAE, SpectralNet, WGANGP

@@ -102,7 +102,8 @@ def test_cli_fit_sample_walk_plot(tmp_path, capsys):
     assert main(["fit", str(tmp_path / "x.npy"), "-o", model, "--epochs", "3", "-q", *sets]) == 0
     assert main(["sample", model, "-n", "50", "-o", str(tmp_path / "s.npy")]) == 0
     assert np.load(tmp_path / "s.npy").shape == (50, 2)
-    assert main(["walk", model, "--chains", "10", "--steps", "4", "-o", str(tmp_path / "w.npy")]) == 0
+    out = str(tmp_path / "w.npy")
+    assert main(["walk", model, "--chains", "10", "--steps", "4", "-o", out]) == 0
     assert np.load(tmp_path / "w.npy").shape == (5, 10, 2)
     assert main(["walk", model, "--chains", "10", "--steps", "4", "--chain", "metropolis",
                  "-o", str(tmp_path / "wm.npy")]) == 0

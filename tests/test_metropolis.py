@@ -1,7 +1,6 @@
 """The Metropolis-adjusted latent walk: its target is its stationary law, chains keep to their
 component, and the VDAE exposes it with the same contract as Algorithm 2's walk."""
 
-import numpy as np
 import pytest
 import torch
 

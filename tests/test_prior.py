@@ -4,7 +4,6 @@ On the circle, sphere and flat torus the first non-trivial eigenspace of the Lap
 operator is spanned by the centred ambient coordinates, with multiplicity 2, 3 and 4.
 """
 
-import warnings
 
 import numpy as np
 import pytest
@@ -193,7 +192,8 @@ def test_two_disjoint_circles_are_two_components_and_separated():
 
 # --------------------------------------------------------------------------- SpectralNet
 @pytest.mark.parametrize("name", ["circle", "sphere", "flat_torus"])
-def test_spectralnet_matches_theory_on_held_out_points(name, manifold_data, spectral_nets, exact_maps):
+def test_spectralnet_matches_theory_on_held_out_points(name, manifold_data, spectral_nets,
+                                                       exact_maps):
     X, X_test, D = manifold_data[name]
     sn = spectral_nets[name]
     assert max_sine(sn.transform(X_test), X_test) <= 0.2

@@ -37,7 +37,6 @@ from vdae import VDAE, BetaVAE, DiffusionMap, HypersphericalVAE, SpectralNet, WG
 from vdae import datasets as ds
 from vdae import metrics
 from vdae.cli import main as cli_main
-from vdae.exceptions import TrainingDivergedError
 
 #: Seconds one call may take before the test fails (SIGALRM interrupts it: a hang is a failure).
 HARD_LIMIT = 30.0

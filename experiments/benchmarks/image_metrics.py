@@ -1,4 +1,5 @@
-"""Image metrics in a classifier's feature space: the floor and two degraded sets (issue 18, item 4).
+"""Image metrics in a classifier's feature space: the floor and two degraded sets (issue 18,
+item 4).
 
 Trains (or reads from the cache, ``$VDAE_CACHE`` or ~/.cache/vdae) the data set's feature
 network, then scores against the held-out real images:

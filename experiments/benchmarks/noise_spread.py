@@ -31,7 +31,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     print(f"{'data':>8} {'sd':>5} {'D':>2} {'fit s':>6} {'spread med':>10} {'spread p90':>10} "
-          f"{'means med':>9} {'means p90':>9} {'scalar-c med':>12} {'prec':>6} {'recall':>6} {'data prec':>9} "
+          f"{'means med':>9} {'means p90':>9} {'scalar-c med':>12} {'prec':>6} {'recall':>6} "
+          f"{'data prec':>9} "
           f"{'data rec':>8}", flush=True)
     for name in args.manifolds:
         for sd in args.noise:
@@ -55,7 +56,8 @@ def main() -> None:
             print(f"{name:>8} {sd:>5.2f} {model.n_components_:>2} {fit_s:>6.1f} "
                   f"{r['spread_median']:>10.2f} {r['spread_p90']:>10.2f} "
                   f"{m['spread_median']:>9.2f} {m['spread_p90']:>9.2f} {scalar:>12.2f} "
-                  f"{pr.precision:>6.3f} {pr.recall:>6.3f} {own.precision:>9.3f} {own.recall:>8.3f}", flush=True)
+                  f"{pr.precision:>6.3f} {pr.recall:>6.3f} {own.precision:>9.3f} "
+                  f"{own.recall:>8.3f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -92,7 +92,8 @@ def main() -> None:
         r = json.loads(res.stdout.strip().splitlines()[-1])
         extra = {k: (round(v) if isinstance(v, float) else v) for k, v in r.items()
                  if k not in ("n", "m", "stage", "seconds", "peak_gib")}
-        print(f"{r['n']:>8} {r['m']:>4} {stage:>12} {r['seconds']:>8.2f} {r['peak_gib']:>8.2f}  {extra}",
+        print(f"{r['n']:>8} {r['m']:>4} {stage:>12} {r['seconds']:>8.2f} {r['peak_gib']:>8.2f}  "
+              f"{extra}",
               flush=True)
 
 

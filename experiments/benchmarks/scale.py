@@ -189,7 +189,8 @@ def throughput() -> None:
     vdae = VDAE(epochs=20, encoder_epochs=20, random_state=0, verbose=0).fit(X)
     bvae = BetaVAE(n_components=3, beta=1.0, epochs=20, random_state=0, verbose=0).fit(X)
     s = best_of(lambda: vdae.sample(10_000, n_steps=10, random_state=0))
-    print(f"VDAE   sampling: {10_000 / s:>10,.0f} samples/s (10 000 chains × 10 steps in {s:.2f} s)")
+    print(f"VDAE   sampling: {10_000 / s:>10,.0f} samples/s "
+          f"(10 000 chains × 10 steps in {s:.2f} s)")
     s = best_of(lambda: bvae.sample(10_000, random_state=0))
     print(f"β-VAE  sampling: {10_000 / s:>10,.0f} samples/s (one decoder pass)")
 

@@ -83,7 +83,8 @@ def main() -> None:
         if "spread_median" in s10:
             means = model.sample(1000, random_state=10, noise=False)
             mean_only = f"{spread_ratios(means, fresh.X, data.manifold)['spread_median']:.2f}"
-        print(f"{spec:>10} {model.n_components_:>2} {fit_s:>6.1f} {sample_s:>8.2f} {s10['gw']:>6.2f} "
+        print(f"{spec:>10} {model.n_components_:>2} {fit_s:>6.1f} {sample_s:>8.2f} "
+              f"{s10['gw']:>6.2f} "
               f"{PAPER_VDAE_GW.get(spec, float('nan')):>5} {s10['precision']:>6.3f} "
               f"{s10['recall']:>6.3f} {p95:>8} {s100['gw']:>7.2f} {s100['precision']:>8.3f} "
               f"{alg2[0]:>10.2f} {alg2[1]:>11.2f} "

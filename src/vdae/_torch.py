@@ -7,8 +7,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-__all__ = ["resolve_device", "to_tensor", "batched_apply", "in_chunks", "GENERATE_CHUNK", "RowSource",
-           "column_stats"]
+__all__ = ["resolve_device", "to_tensor", "batched_apply", "in_chunks", "GENERATE_CHUNK",
+           "RowSource", "column_stats"]
 
 
 def resolve_device(device: str | torch.device) -> torch.device:

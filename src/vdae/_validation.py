@@ -293,7 +293,8 @@ def _check_finite(arr: np.ndarray, name: str, chunk: int = 1 << 16) -> None:
         block = arr[start : start + chunk]
         if not np.isfinite(block).all():
             bad = np.argwhere(~np.isfinite(block))[0]
-            kind = "NaN" if np.isnan(block[tuple(bad)]) else "infinity (or a value too large for float32)"
+            kind = ("NaN" if np.isnan(block[tuple(bad)])
+                    else "infinity (or a value too large for float32)")
             raise ValueError(
                 f"{name} contains {kind} at row {start + bad[0]}, column {bad[1]}; "
                 f"remove or impute non-finite values first."
@@ -365,7 +366,8 @@ def check_random_state(seed: Any) -> np.random.Generator:
     raise TypeError(f"random_state must be None, an int or a numpy Generator; got {seed!r}.")
 
 
-def torch_generator(rng: np.random.Generator, device: str | torch.device = "cpu") -> torch.Generator:
+def torch_generator(rng: np.random.Generator,
+                    device: str | torch.device = "cpu") -> torch.Generator:
     """A :class:`torch.Generator` on ``device`` seeded from ``rng`` (advances ``rng``)."""
     gen = torch.Generator(device=device)
     gen.manual_seed(int(rng.integers(0, 2**63 - 1)))

@@ -226,7 +226,8 @@ def cmd_embed(args) -> None:
 
     X, _ = load_data(args.data, args.n_samples, args.seed)
     est = (DiffusionMap(args.n_components, random_state=args.seed) if args.method == "exact"
-           else SpectralNet(args.n_components, random_state=args.seed, verbose=0 if args.quiet else 1))
+           else SpectralNet(args.n_components, random_state=args.seed,
+                            verbose=0 if args.quiet else 1))
     Z = est.fit_transform(X)
     np.save(args.output, Z)
     print(f"{args.method} diffusion coordinates, D={Z.shape[1]} → {args.output}")
@@ -253,7 +254,8 @@ def cmd_plot(args) -> None:
     elif arr.ndim == 2:
         plotting.plot_embedding(arr, title=args.title, path=args.output)
     else:
-        raise CLIError(f"{args.array}: expected a 2-D (points) or 3-D (walk) array, got {arr.ndim}-D")
+        raise CLIError(f"{args.array}: expected a 2-D (points) or 3-D (walk) array, "
+                       f"got {arr.ndim}-D")
     print(f"figure → {args.output}")
 
 
@@ -278,8 +280,8 @@ def _add_mean_option(parser: argparse.ArgumentParser) -> None:
     """``--mean`` of ``sample``, ``walk`` and ``burst``: the decoder's means (``noise=False``)."""
     parser.add_argument("--mean", action="store_true",
                         help="output the decoder's means ψ_θ⁻¹(z) instead of draws from "
-                             "p_θ(x|z) (mean plus a Gaussian of nearby training residuals, which keeps "
-                             "the data's noise)")
+                             "p_θ(x|z) (mean plus a Gaussian of nearby training residuals, "
+                             "which keeps the data's noise)")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -193,13 +193,17 @@ def run_demo(out: Path, *, quick: bool = False, seed: int = 0, verbose: bool = T
 def _summary(rows, quick: bool) -> str:
     lines = [
         "# vdae demo summary" + (" (quick mode: rough)" if quick else ""), "",
-        "GW: Gromov–Wasserstein ×1000 between 1000 samples (10 walk steps from data seeds) and 1000",
-        "fresh points; precision/recall: k-NN balls (k = 3); dist: distance of samples to the true",
-        "manifold / its diameter; *_100: the same after 100 steps; coverage_100: fraction of the data",
+        "GW: Gromov–Wasserstein ×1000 between 1000 samples (10 walk steps from data seeds) "
+        "and 1000",
+        "fresh points; precision/recall: k-NN balls (k = 3); dist: distance of samples to the "
+        "true",
+        "manifold / its diameter; *_100: the same after 100 steps; coverage_100: fraction of "
+        "the data",
         "reached by 2000 chains from ONE seed after 100 steps (α = 1). Samples and curves use",
         "`sample`'s Metropolis-adjusted chain; its step scale s (proposals ~ N(ψ(x), s² C_φ(x)))",
         "trades acceptance against step length: mixing speed, with the stationary law fixed.",
-        "GW data / precision data: the training rows themselves scored the same way, what a perfect",
+        "GW data / precision data: the training rows themselves scored the same way, what a "
+        "perfect",
         "generator reads at this size (precision's two-sample ceiling).",
         "spread median / p90 (noisy data only): the samples' median and 90th-percentile distance",
         "to the true manifold divided by the fresh data's (1 = the data's own spread).", "",
@@ -219,5 +223,6 @@ def _summary(rows, quick: bool) -> str:
               "|---|" + "---|---|" * len(STEP_SCALES)]
     for name, _, _, s in rows:
         lines.append(f"| {name} | " + " | ".join(
-            f"{s[f'coverage_100_s{k:g}']:.2f} | {s[f'precision_100_s{k:g}']:.3f}" for k in STEP_SCALES) + " |")
+            f"{s[f'coverage_100_s{k:g}']:.2f} | {s[f'precision_100_s{k:g}']:.3f}"
+            for k in STEP_SCALES) + " |")
     return "\n".join(lines) + "\n"

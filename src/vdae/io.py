@@ -105,7 +105,8 @@ class _suppress:
         return exc[0] is not None and issubclass(exc[0], OSError)
 
 
-def save_model_file(path: str | os.PathLike, tensors: dict[str, np.ndarray], header: dict[str, Any]) -> None:
+def save_model_file(path: str | os.PathLike, tensors: dict[str, np.ndarray],
+                    header: dict[str, Any]) -> None:
     """Save named arrays and a JSON-serialisable header as one safetensors file, atomically.
 
     Parameters
@@ -143,7 +144,8 @@ def _read_header(raw: bytes, path: Path) -> dict:
     return doc
 
 
-def load_model_file(path: str | os.PathLike, *, expected_class: str | None = None) -> tuple[dict[str, np.ndarray], dict]:
+def load_model_file(path: str | os.PathLike, *, expected_class: str | None = None
+                    ) -> tuple[dict[str, np.ndarray], dict]:
     """Read a file written by :func:`save_model_file`, verifying format, version and checksum.
 
     Parameters
@@ -181,7 +183,8 @@ def load_model_file(path: str | os.PathLike, *, expected_class: str | None = Non
             f"({FORMAT_VERSION}); upgrade vdae."
         )
     if expected_class is not None and doc.get("class") != expected_class:
-        raise ModelFileError(f"{path}: holds a {doc.get('class')!r} model, not a {expected_class!r}.")
+        raise ModelFileError(
+            f"{path}: holds a {doc.get('class')!r} model, not a {expected_class!r}.")
     try:
         tensors = load(raw)
     except (SafetensorError, ValueError, OSError) as exc:

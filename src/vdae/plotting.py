@@ -132,7 +132,8 @@ def plot_samples(samples: np.ndarray, data: np.ndarray, *, title: str = "", path
     return save_figure(fig, path) if path else fig
 
 
-def plot_burst(burst: np.ndarray, seed: np.ndarray, data: np.ndarray, *, title: str = "", path=None):
+def plot_burst(burst: np.ndarray, seed: np.ndarray, data: np.ndarray, *, title: str = "",
+               path=None):
     """Plot many single-step draws from p(x' | x) around one seed (Fig. 4 d–f).
 
     Parameters

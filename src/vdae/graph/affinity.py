@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 import numpy as np
 import scipy.sparse as sp
@@ -31,7 +31,10 @@ from scipy.sparse.csgraph import connected_components
 from ..exceptions import DisconnectedGraphWarning
 from .knn import KNNIndex, intrinsic_dimension, nearest_neighbors
 
-__all__ = ["local_scales", "gaussian_affinity", "graph_components", "AffinityGraph", "build_affinity_graph"]
+__all__ = [
+    "local_scales", "gaussian_affinity", "graph_components", "AffinityGraph",
+    "build_affinity_graph",
+]
 
 logger = logging.getLogger(__name__)
 

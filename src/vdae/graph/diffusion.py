@@ -154,7 +154,6 @@ def diffusion_eigenpairs(
     eigenvectors : ndarray of shape (n, k)
         Right eigenvectors f_j of M, π-orthonormal: Σ_i π_i f_j f_l = δ_jl, and π-orthogonal to 1.
     """
-    n = K_alpha.shape[0]
     n_comp = 1 if labels is None else int(labels.max()) + 1
     dinv = 1.0 / np.sqrt(degree)
     A = (sp.diags(dinv) @ K_alpha @ sp.diags(dinv)).tocsr()

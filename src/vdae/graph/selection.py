@@ -92,7 +92,8 @@ def _loo_residual(P: np.ndarray, y: np.ndarray) -> float:
     outer = (X[:, :, None] * X[:, None, :]).reshape(n, -1)  # (n, (p+1)^2)
     G = (W @ outer).reshape(n, p + 1, p + 1)
     b = W @ (X * y[:, None])  # (n, p+1)
-    ridge = 1e-8 * np.trace(G, axis1=1, axis2=2)[:, None, None] * np.eye(p + 1) + 1e-12 * np.eye(p + 1)
+    eye = np.eye(p + 1)
+    ridge = 1e-8 * np.trace(G, axis1=1, axis2=2)[:, None, None] * eye + 1e-12 * eye
     coef = np.linalg.solve(G + ridge, b[:, :, None])[:, :, 0]
     pred = (X * coef).sum(axis=1)
     return float(np.sqrt(((y - pred) ** 2).sum() / max((y**2).sum(), 1e-300)))

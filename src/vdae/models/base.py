@@ -126,7 +126,8 @@ class GenerativeModel(BaseEstimator):
         raise NotImplementedError
 
     def _validate_params(self) -> None:
-        validate_params(self.get_params(deep=False), self._parameter_constraints, type(self).__name__)
+        validate_params(self.get_params(deep=False), self._parameter_constraints,
+                        type(self).__name__)
 
     def _start_fit(self, X, min_samples: int = 2) -> tuple[np.ndarray, np.random.Generator]:
         """The common start of ``fit``: validate the parameters and ``X`` (finite, 2-D, at least
@@ -296,7 +297,8 @@ class GenerativeModel(BaseEstimator):
         sig = inspect.signature(cls.__init__).parameters
         unknown = set(params) - set(sig)
         if unknown:
-            raise ModelFileError(f"{path}: unknown parameters {sorted(unknown)} for {cls.__name__}.")
+            raise ModelFileError(
+                f"{path}: unknown parameters {sorted(unknown)} for {cls.__name__}.")
         # JSON lists back to tuples where the defaults are tuples, or None (a given shape:
         # image_shape), as saved from the tuples the parameters hold
         for k, v in params.items():
@@ -307,7 +309,8 @@ class GenerativeModel(BaseEstimator):
         try:
             est._set_state(tensors, doc.get("fitted", {}))
         except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-            raise ModelFileError(f"{path}: incomplete or inconsistent model file ({exc}).") from None
+            raise ModelFileError(
+                f"{path}: incomplete or inconsistent model file ({exc}).") from None
         return est
 
 

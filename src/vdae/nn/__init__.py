@@ -6,4 +6,5 @@ from .covariance import CovarianceNet
 from .decoder import Decoder
 from .local_step import LocalStep
 
-__all__ = ["make_mlp", "SpectralNetModule", "rayleigh_quotient_loss", "CovarianceNet", "Decoder", "LocalStep"]
+__all__ = ["make_mlp", "SpectralNetModule", "rayleigh_quotient_loss", "CovarianceNet", "Decoder",
+           "LocalStep"]

@@ -41,4 +41,5 @@ def make_mlp(
 
 def count_flops_per_sample(model: nn.Module) -> int:
     """Multiply-adds × 2 of one forward pass through the Linear layers of ``model``."""
-    return sum(2 * m.in_features * m.out_features for m in model.modules() if isinstance(m, nn.Linear))
+    return sum(2 * m.in_features * m.out_features
+               for m in model.modules() if isinstance(m, nn.Linear))

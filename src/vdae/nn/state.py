@@ -18,8 +18,10 @@ def module_state(prefix: str, module: torch.nn.Module) -> dict[str, np.ndarray]:
 def load_module_state(prefix: str, module: torch.nn.Module, tensors: dict[str, np.ndarray]) -> None:
     """Load the ``prefix.*`` arrays into ``module`` (strict: every key must match)."""
     p = prefix + "."
-    state = {k[len(p):]: torch.from_numpy(np.array(v)) for k, v in tensors.items() if k.startswith(p)}
+    state = {k[len(p):]: torch.from_numpy(np.array(v))
+             for k, v in tensors.items() if k.startswith(p)}
     try:
         module.load_state_dict(state, strict=True)
     except (RuntimeError, KeyError) as exc:
-        raise ModelFileError(f"model file does not match the {prefix} architecture: {exc}") from None
+        raise ModelFileError(
+            f"model file does not match the {prefix} architecture: {exc}") from None

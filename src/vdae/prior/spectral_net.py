@@ -320,7 +320,8 @@ class SpectralNet(PriorEstimator):
         t = float(self.diffusion_time)
         module.out_mean.copy_(torch.as_tensor(mean, dtype=torch.float32))
         module.out_proj.copy_(torch.as_tensor(U, dtype=torch.float32))
-        module.out_scale.copy_(torch.as_tensor(np.sign(lam) * np.abs(lam) ** t, dtype=torch.float32))
+        scale = np.sign(lam) * np.abs(lam) ** t
+        module.out_scale.copy_(torch.as_tensor(scale, dtype=torch.float32))
         self.eigenvalues_ = lam
 
     # ---------------------------------------------------------------- inference

@@ -159,7 +159,8 @@ class LatentDensity:
 def _log_proposal(z_to: torch.Tensor, z_from: torch.Tensor, L_from: torch.Tensor) -> torch.Tensor:
     """log N(z_to; z_from, L Lᵀ) up to a constant, shapes (b, D), (b, D), (b, D, D) → (b,)."""
     y = torch.linalg.solve_triangular(L_from, (z_to - z_from).unsqueeze(-1), upper=False)
-    return -0.5 * y.squeeze(-1).square().sum(1) - torch.diagonal(L_from, dim1=1, dim2=2).log().sum(1)
+    log_det = torch.diagonal(L_from, dim1=1, dim2=2).log().sum(1)
+    return -0.5 * y.squeeze(-1).square().sum(1) - log_det
 
 
 @torch.no_grad()

@@ -10,8 +10,8 @@ import numpy as np
 
 from ..._torch import resolve_device
 from ..._validation import (
-    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval, Options, check_array,
-    check_image_shape, check_n_samples, check_random_state, torch_generator,
+    ACTIVATION, DEVICE, BOOL, FLOAT32_SCALE, HIDDEN, IMAGE_SHAPE, NONE, RANDOM_STATE, Interval,
+    Options, check_array, check_image_shape, check_n_samples, check_random_state, torch_generator,
 )
 from ...engine.checkpoint import Checkpointer
 from ...engine.distributed import world
@@ -392,7 +392,8 @@ class VDAE(VDAEInference):
     # ------------------------------------------------------------- persistence
     def _get_state(self):
         enc_arrays, enc_fitted = self.encoder_.state()
-        t = {**module_state("decoder", self.decoder_), **module_state("covariance", self.covariance_),
+        t = {**module_state("decoder", self.decoder_),
+             **module_state("covariance", self.covariance_),
              "seeds": self.seeds_, "seed_labels": self.seed_labels_.astype(np.int64),
              "eigenvalues": np.asarray(self.eigenvalues_, np.float64), **enc_arrays}
         return t, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,

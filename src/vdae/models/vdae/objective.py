@@ -107,7 +107,8 @@ def gaussian_kl_same_mean(L_q: torch.Tensor, L_p: torch.Tensor) -> torch.Tensor:
     logdet_q = 2 * torch.log(torch.diagonal(L_q, dim1=-2, dim2=-1)).sum(-1)
     return 0.5 * (trace - D + logdet_p - logdet_q)
 
-def target_inverse_factors(L_p: torch.Tensor, chunk: int = 65536) -> tuple[torch.Tensor, torch.Tensor]:
+def target_inverse_factors(L_p: torch.Tensor, chunk: int = 65536
+                           ) -> tuple[torch.Tensor, torch.Tensor]:
     """L_p⁻¹ and log det Σ for fixed targets Σ = L_p L_pᵀ, computed once before training.
 
     Parameters
