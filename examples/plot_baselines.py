@@ -26,7 +26,6 @@ Budgets are short here so the example runs in under a minute; the full compariso
 import time
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from vdae import VDAE, WGANGP, BetaVAE, HypersphericalVAE
 from vdae.datasets import make_circle
