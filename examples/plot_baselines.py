@@ -67,8 +67,8 @@ for name, S in samples.items():
 # falls when parts of the circle are missed. With budgets this short the WGAN-GP has not
 # converged — adversarial training needs far more steps than the autoencoders (``epochs``) —
 # and the S-VAE's samples lie on a thin circle, narrower than the data's band, hence its low
-# recall; the VDAE's prior is the data's own embedding, so it needs no such search and is close to the
-# data floor after a few seconds.
+# recall; the VDAE's prior is the data's own embedding, so it needs no such search and is close
+# to the data floor after a few seconds.
 fig, axes = plt.subplots(1, 5, figsize=(15, 3.3), sharex=True, sharey=True)
 for ax, (name, S) in zip(axes, samples.items()):
     ax.scatter(*held_out.T, s=1, c="0.8")

@@ -43,9 +43,9 @@ print("residuals r_k:", dm.residuals_.round(2))
 # %%
 # The first row shows the data coloured by the first six eigenvectors, each titled with its
 # residual r_k. f₁, f₂, f₃ vary only along x (f₂ and f₃ are harmonics of f₁: r ≈ 0); the first
-# eigenvector that varies along y (f₄) has a large residual. The bar chart shows all candidates: D is the last
-# one at or above the threshold, so ψ_D contains every new direction. The eigenvalues (line)
-# decay smoothly and show no gap at D.
+# eigenvector that varies along y (f₄) has a large residual. The bar chart shows all
+# candidates: D is the last one at or above the threshold, so ψ_D contains every new
+# direction. The eigenvalues (line) decay smoothly and show no gap at D.
 fig = plt.figure(figsize=(12, 5.5))
 grid = fig.add_gridspec(2, 6, height_ratios=[1, 3])
 for k in range(6):

@@ -5,7 +5,8 @@ loss history and a few samples to OUT/rank{R}.npz. ``ddp_worker.py OUT spectraln
 SpectralNet instead (data-parallel under torchrun) and writes its module, history and embedding.
 
 Checkpoint runs (``ddp_worker.py OUT checkpoint``, a shorter VDAE fit) read the environment:
-VDAE_TEST_CHECKPOINT (path, written after every step; unset: no checkpoints), VDAE_TEST_RESUME=1 (resume from it),
+VDAE_TEST_CHECKPOINT (path, written after every step; unset: no checkpoints),
+VDAE_TEST_RESUME=1 (resume from it),
 VDAE_TEST_KILL_AT=k (every rank SIGKILLs itself once the checkpoint of step k is on disk: the
 job killed outright), VDAE_TEST_SIGINT_AT=c (rank 1 alone gets a Ctrl-C in its c-th training
 step of this run; the ranks must agree to stop after the same step).

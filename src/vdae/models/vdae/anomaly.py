@@ -81,7 +81,8 @@ def latent_log_density(z: torch.Tensor, density: LatentDensity) -> torch.Tensor:
     for zc in z.split(density.chunk):
         j = torch.cdist(zc, density.Z).argmin(1)
         idx = density.neighbors[j]  # (b, k), the nearest reference point's neighbours
-        y = torch.einsum("bkij,bkj->bki", density.inverse_factors[idx], zc[:, None] - density.Z[idx])
+        diff = zc[:, None] - density.Z[idx]
+        y = torch.einsum("bkij,bkj->bki", density.inverse_factors[idx], diff)
         logk = -0.5 * y.square().sum(-1) - density.log_dets[idx]
         logk = logk.masked_fill(density.labels[idx] != density.labels[j][:, None], -torch.inf)
         out.append(torch.logsumexp(logk, dim=1))

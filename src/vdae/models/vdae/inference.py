@@ -200,7 +200,7 @@ class VDAEInference(GenerativeModel):
         >>> from vdae import VDAE
         >>> from vdae.datasets import make_circle
         >>> X = make_circle(300, random_state=0).X
-        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> model = VDAE(2, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
         >>> trajectory, rate = model.metropolis_walk(X[:4], 5, random_state=0)
         >>> trajectory.shape, 0 <= rate <= 1
         ((6, 4, 2), True)
@@ -285,7 +285,7 @@ class VDAEInference(GenerativeModel):
         >>> from vdae import VDAE
         >>> from vdae.datasets import make_circle
         >>> X = make_circle(300, random_state=0).X
-        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> model = VDAE(2, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
         >>> walk = model.random_walk(X[:3], n_steps=10, random_state=0)
         >>> walk.shape
         (11, 3, 2)
@@ -368,7 +368,7 @@ class VDAEInference(GenerativeModel):
         >>> from vdae import VDAE
         >>> from vdae.datasets import make_circle
         >>> X = make_circle(300, random_state=0).X
-        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> model = VDAE(2, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
         >>> samples = model.sample(100, random_state=0)
         >>> samples.shape
         (100, 2)
@@ -429,7 +429,7 @@ class VDAEInference(GenerativeModel):
         >>> from vdae import VDAE
         >>> from vdae.datasets import make_circle
         >>> X = make_circle(300, random_state=0).X
-        >>> model = VDAE(1, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> model = VDAE(2, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
         >>> model.burst(X[0], 50, random_state=0).shape
         (50, 2)
         """
@@ -497,8 +497,8 @@ class VDAEInference(GenerativeModel):
         Returns
         -------
         ndarray of shape (n_points, n_features_in_)
-            ψ_θ⁻¹(z_0), …, ψ_θ⁻¹(z_{n−1}); the first and last rows are ψ_θ⁻¹(ψ(a)) and
-            ψ_θ⁻¹(ψ(b)), the projections of a and b onto the learned manifold.
+            The decoded path ψ_θ⁻¹(z_0), …, ψ_θ⁻¹(z_{n−1}); the first and last rows are
+            ψ_θ⁻¹(ψ(a)) and ψ_θ⁻¹(ψ(b)), the projections of a and b onto the learned manifold.
 
         Raises
         ------
@@ -508,6 +508,20 @@ class VDAEInference(GenerativeModel):
             component of the affinity graph than a's (no path along the data joins them).
         TypeError
             When ``n_points`` is not an int or ``smoothing`` not a real number.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vdae import VDAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(300, random_state=0).X
+        >>> model = VDAE(2, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> path = model.interpolate(X[0], X[150], n_points=8)
+        >>> path.shape
+        (8, 2)
+        >>> radii = np.linalg.norm(path - X.mean(0), axis=1)  # on the circle, not across it
+        >>> bool(radii.min() > 0.5 * np.linalg.norm(X - X.mean(0), axis=1).mean())
+        True
         """
         self._check_fitted()
         ends = [self._check_point(p, name) for p, name in ((a, "a"), (b, "b"))]
@@ -577,6 +591,18 @@ class VDAEInference(GenerativeModel):
         ndarray of shape (n_samples,), float32
             Log of a density in the data space (a point of the data scores higher than one a
             few training-residual scales off the manifold).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from vdae import VDAE
+        >>> from vdae.datasets import make_circle
+        >>> X = make_circle(300, random_state=0).X
+        >>> model = VDAE(2, prior="exact", epochs=20, random_state=0, verbose=0).fit(X)
+        >>> inside = X.mean(0, keepdims=True)  # the circle's centre, far off the manifold
+        >>> s = model.score_samples(np.concatenate([X[:5], inside]))
+        >>> bool(s[:5].min() > s[5])
+        True
         """
         X = self._check_X(X)
         var = residual_variance(self.residual_law_.residuals)
