@@ -7,6 +7,7 @@ No extension reaches the network: intersphinx is off.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -93,5 +94,22 @@ def _skip_member(app, what, name, obj, skip, options):
     return None
 
 
+_TRAILING_UNDERSCORE = re.compile(r"(?<![\w\\])([A-Za-z]\w*[A-Za-z0-9])_(?=[\s,.;:)\]]|$)")
+_LITERAL = re.compile(r"(`+[^`]*`+)")
+
+
+def _escape_fitted_names(app, what, name, obj, options, lines):
+    """Escape fitted-attribute names such as n_components_ outside literals.
+
+    Docstrings write shapes as ``(n, n_components_)`` in plain text, readable in ``help()``;
+    reStructuredText would read the trailing underscore as a link to a target of that name.
+    """
+    for i, line in enumerate(lines):
+        parts = _LITERAL.split(line)
+        lines[i] = "".join(p if p.startswith("`") else _TRAILING_UNDERSCORE.sub(r"\1\\_", p)
+                           for p in parts)
+
+
 def setup(app):
     app.connect("autodoc-skip-member", _skip_member)
+    app.connect("autodoc-process-docstring", _escape_fitted_names, priority=100)

@@ -100,7 +100,7 @@ class Dataset:
 
         Returns
         -------
-        ndarray of shape (n_samples, *image_shape), float32
+        ndarray of shape (n_samples, height, width) or (n_samples, height, width, channels)
             A view of ``X`` reshaped row-major.
 
         Raises

@@ -76,7 +76,7 @@ def precision_recall(
 
     for the real set R and generated set G (Euclidean distances, computed in float64 in
     blocks, so memory stays at a few tens of MiB whatever the sizes; the cost is about
-    3 |R| |G| d multiply-adds).
+    3·#R·#G·d multiply-adds, # the number of points).
 
     Parameters
     ----------

@@ -75,7 +75,7 @@ class VDAE(VDAEInference):
     covariance_ridge : float, default=0.1
         The ridge ρ in Σ* + ρ tr(Σ*)/D · I (relative to Σ*'s mean eigenvalue).
     likelihood_variance : float, default=1.0
-        The variance c of p_θ(x'|z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data
+        The variance c of p_θ(x' | z') = N(ψ_θ⁻¹(z'), c I) in training (Eq. 6), in standardised data
         units
         (the data are centred and divided by their largest absolute coordinate, so they lie in
         [-1, 1]); it balances the reconstruction term against the KL term. Sampling uses the
