@@ -36,12 +36,13 @@ print(X.shape, X.dtype)
 # Two parameters keep this example fast:
 #
 # * ``prior="exact"`` uses the exact diffusion map (a sparse eigensolver) as the encoder.
-#   That is the best choice for a few thousand points; the default, ``"spectralnet"``, trains
-#   a network instead, which scales to millions of points
+#   That is the best choice for a few thousand points, and what the default, ``"auto"``,
+#   picks up to 20 000 points; above, it trains SpectralNet, a network that scales to
+#   millions of points
 #   (:ref:`sphx_glr_auto_examples_plot_memmap_large.py`).
 # * ``epochs=200`` trains the covariance network and the decoder for 200 passes over the data
 #   (about 1 000 steps). The default, ``epochs=None``, trains for at least 6 000 steps, which
-#   is a little more precise and takes about a minute.
+#   is a little more precise and takes about half a minute.
 #
 # ``random_state`` makes everything reproducible: the same seed, data and machine give
 # bit-identical models and samples.

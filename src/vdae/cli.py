@@ -299,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("data", help="a .npy/.csv file, a data-set name or a generated manifold name")
     s.add_argument("-o", "--output", required=True, help="model file to write")
     s.add_argument("-n", "--n-samples", type=_COUNT, help="subsample the data to this many rows")
-    s.add_argument("--prior", choices=["spectralnet", "exact"])
+    s.add_argument("--prior", choices=["auto", "spectralnet", "exact"])
     s.add_argument("--n-components", type=_COUNT, help="D (default: automatic)")
     s.add_argument("--epochs", type=_COUNT)
     s.add_argument("--alpha", type=float, help="random-walk step scale α")

@@ -74,8 +74,8 @@ class TrainState:
 
 def restore_encoder(model, arrays: dict, fitted: dict) -> Encoder:
     """The encoder of ``model`` (a VDAE with n_components_/n_features_in_/device_ set) from its
-    arrays: the class named by ``model.prior`` in :data:`vdae.prior.encoder.ENCODERS`."""
-    return ENCODERS[model.prior].from_state(arrays, fitted, model, model.n_features_in_,
+    arrays: the class named by ``model.prior_`` in :data:`vdae.prior.encoder.ENCODERS`."""
+    return ENCODERS[model.prior_].from_state(arrays, fitted, model, model.n_features_in_,
                                             model.n_components_, model.device_)
 
 
@@ -106,7 +106,7 @@ def save_fit_checkpoint(model, path: str | os.PathLike, state: TrainState, next_
               "eigenvalues": np.asarray(model.eigenvalues_, np.float64), **gen_states}
     progress = {"step": next_step, "loop": loop_state, "optimizer": opt_meta,
                 "rng": state.rng_state, "data": state.fingerprint,
-                "fitted": {"n_components": model.n_components_,
+                "fitted": {"n_components": model.n_components_, "prior": model.prior_,
                            "n_features_in": model.n_features_in_, **enc_fitted}, **per_rank}
     save_checkpoint(path, model, arrays, progress)
 
@@ -138,6 +138,9 @@ def restore_fit_checkpoint(model, path: str | os.PathLike, fingerprint: dict) ->
                          f"(different shape or values).")
     try:
         fitted = progress["fitted"]
+        model.prior_ = str(fitted.get("prior", model.prior))
+        if model.prior_ not in ("spectralnet", "exact"):
+            raise ValueError(f"unknown prior {model.prior_!r}")
         model._build_modules(int(fitted["n_components"]), int(fitted["n_features_in"]))
         model.encoder_ = restore_encoder(model, arrays, fitted)
         model.eigenvalues_ = arrays["eigenvalues"]

@@ -23,7 +23,8 @@ from .checkpoints import TrainState, restore_encoder, restore_fit_checkpoint, \
     save_fit_checkpoint
 from .inference import VDAEInference
 from .objective import local_covariance_factors
-from .training import fit_encoder, fit_encoder_distributed, set_scales, train_local_elbo
+from .training import fit_encoder, fit_encoder_distributed, resolve_prior, set_scales, \
+    train_local_elbo
 
 __all__ = ["VDAE"]
 
@@ -50,9 +51,14 @@ class VDAE(VDAEInference):
     n_components : int or None, default=None
         The latent dimension D; None: chosen automatically so that ψ is one-to-one
         (:class:`vdae.DiffusionMap`).
-    prior : {"spectralnet", "exact"}, default="spectralnet"
+    prior : {"auto", "spectralnet", "exact"}, default="auto"
         The encoder: SpectralNet (scales linearly in n) or the exact diffusion map with its
-        Nyström extension (small data; the training set is then stored in the model).
+        Nyström extension (the training set is then stored in the model, and ψ of a new point
+        costs a nearest-neighbour search among them). "auto": exact up to
+        :data:`~vdae.models.vdae.training.EXACT_PRIOR_MAX` training points, SpectralNet above.
+        At 2 000 points the exact map takes about 1 s where SpectralNet trains for tens of
+        seconds, and its walks are as stable (``make bench-vdae``). The choice made is
+        ``prior_``.
     n_neighbors : int, default=15
         Number k of nearest neighbours in the affinity graph.
     diffusion_alpha : float in [0, 1], default=1.0
@@ -109,8 +115,9 @@ class VDAE(VDAEInference):
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
         Nonlinearity of every hidden layer.
     epochs : int or None, default=None
-        Passes over the data for C_φ and ψ_θ⁻¹; None: max(6000 steps, 2 epochs) — the decoder's
-        accuracy off the data (hence sample precision) keeps improving up to about this budget.
+        Passes over the data for C_φ and ψ_θ⁻¹; None: max(6000 steps, 2 epochs), the budget of
+        :data:`~vdae.models.vdae.training.DEFAULT_STEPS` (which says why it is a number of
+        steps and not a stopping rule). The steps taken are ``n_iter_``.
     encoder_epochs : int or None, default=None
         SpectralNet's epochs (None: its default).
     input_noise : float, default=0.5
@@ -146,6 +153,10 @@ class VDAE(VDAEInference):
         Graph component of each seed.
     history_ : list of float
         Mean negative local ELBO per epoch.
+    n_iter_ : int
+        Optimisation steps of Algorithm 1 taken by the fit.
+    prior_ : {"spectralnet", "exact"}
+        The encoder fitted (``prior`` resolved).
     n_features_in_ : int
         Number of columns m of the training data.
     device_ : torch.device
@@ -195,7 +206,7 @@ class VDAE(VDAEInference):
 
     _parameter_constraints: dict = {
         "n_components": [Interval(int, 1, None), NONE],
-        "prior": [Options(("spectralnet", "exact"))],
+        "prior": [Options(("auto", "spectralnet", "exact"))],
         "n_neighbors": [Interval(int, 2, None)],
         "diffusion_alpha": [Interval(float, 0, 1)],
         "diffusion_time": [Interval(float, 0, None)],
@@ -227,7 +238,7 @@ class VDAE(VDAEInference):
         self,
         n_components: int | None = None,
         *,
-        prior: Literal["spectralnet", "exact"] = "spectralnet",
+        prior: Literal["auto", "spectralnet", "exact"] = "auto",
         n_neighbors: int = 15,
         diffusion_alpha: float = 1.0,
         diffusion_time: float = 1,
@@ -359,6 +370,7 @@ class VDAE(VDAEInference):
     def _fit_prior(self, X: np.ndarray, fingerprint: dict, rank: int, size: int) -> TrainState:
         """ψ and the untrained modules, drawn from ``random_state`` in a fixed order."""
         rng = check_random_state(self.random_state)
+        self.prior_ = resolve_prior(self.prior, X.shape[0])
         if size > 1:
             Z, labels, rng = fit_encoder_distributed(self, X, rng, rank)
         else:
@@ -397,11 +409,15 @@ class VDAE(VDAEInference):
              "seeds": self.seeds_, "seed_labels": self.seed_labels_.astype(np.int64),
              "eigenvalues": np.asarray(self.eigenvalues_, np.float64), **enc_arrays}
         return t, {"n_components": self.n_components_, "n_features_in": self.n_features_in_,
-                   **enc_fitted}
+                   "prior": self.prior_, "n_iter": int(self.n_iter_), **enc_fitted}
 
     def _set_state(self, t, fitted) -> None:
         D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
         self.device_ = resolve_device(self.device)
+        self.prior_ = str(fitted.get("prior", self.prior))  # files before "auto": the parameter
+        if self.prior_ not in ("spectralnet", "exact"):
+            raise ValueError(f"model file: unknown prior {self.prior_!r}")
+        self.n_iter_ = int(fitted.get("n_iter", 0))
         self._build_modules(D, m)
         load_module_state("decoder", self.decoder_, t)
         load_module_state("covariance", self.covariance_, t)

@@ -12,7 +12,7 @@ __all__ = ["local_covariance_factors", "gaussian_kl_same_mean", "gaussian_kl_fro
 
 def local_covariance_factors(
     Z: np.ndarray, n_neighbors: int, *, ridge: float = 0.1, labels: np.ndarray | None = None,
-    return_indices: bool = False, chunk: int = 16384,
+    return_indices: bool = False, chunk: int = 16384, min_variance: float | None = None,
 ):
     """Cholesky factors of the regularised local covariances Σ*_i.
 
@@ -24,6 +24,9 @@ def local_covariance_factors(
     where N_k(i) are the k nearest neighbours of z_i = ψ(x_i) in diffusion coordinates (z_i
     itself included), z̄_i their mean (a true, centred covariance), and ρ = ``ridge`` keeps Σ*
     positive definite when the neighbourhood is flatter than D dimensions (always, for D > d).
+    Where the neighbourhood has no spread at all (duplicated data points, which share one
+    embedding), the added variance is raised to ``min_variance``, so that Σ* stays a usable
+    float32 covariance (otherwise its inverse overflows and the KL term is infinite).
     The paper defines Σ* on a δ-ball B_d(ψ(x), δ) ∩ Z; a k-neighbourhood adapts δ to the local
     sampling density and never comes out empty.
 
@@ -41,6 +44,10 @@ def local_covariance_factors(
         its cluster).
     return_indices : bool
         Also return each point's neighbourhood.
+    min_variance : float or None
+        Least variance added to Σ*'s diagonal, in squared latent units; None: 1e-8 × the mean
+        variance of Z's coordinates (far below any neighbourhood's ridge term unless it has
+        collapsed to a point).
 
     Returns
     -------
@@ -50,13 +57,17 @@ def local_covariance_factors(
         points repeats its own rows to fill the k columns.
     """
     n, k = Z.shape[0], min(n_neighbors, Z.shape[0])
+    if min_variance is None:
+        spread = float(np.mean(np.var(np.asarray(Z, np.float64), axis=0))) if n > 1 else 0.0
+        min_variance = 1e-8 * spread if spread > 0 else 1e-12
     if labels is not None and np.unique(labels).size > 1:
         out = np.empty((n, Z.shape[1], Z.shape[1]), np.float32)
         nbrs = np.empty((n, k), np.int64)
         for c in np.unique(labels):
             rows = np.flatnonzero(labels == c)
             out[rows], ind = local_covariance_factors(Z[rows], n_neighbors, ridge=ridge,
-                                                      return_indices=True, chunk=chunk)
+                                                      return_indices=True, chunk=chunk,
+                                                      min_variance=min_variance)
             nbrs[rows] = rows[np.resize(ind, (len(rows), k)) if ind.shape[1] < k else ind]
         return (out, nbrs) if return_indices else out
     from sklearn.neighbors import NearestNeighbors
@@ -75,7 +86,7 @@ def local_covariance_factors(
         S = np.einsum("cki,ckj->cij", Pc, Pc) / k
         tr = np.trace(S, axis1=1, axis2=2)
         floor = 1e-12 * max(float(np.median(tr)), 1e-30)
-        S += (ridge * tr / D + floor)[:, None, None] * eye
+        S += np.maximum(ridge * tr / D + floor, min_variance)[:, None, None] * eye
         out[s : s + chunk] = np.linalg.cholesky(S)
     return (out, nbrs) if return_indices else out
 
