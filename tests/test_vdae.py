@@ -53,10 +53,13 @@ def test_walks_do_not_degrade_with_steps(fitted):
     name, data, fresh, model = fitted
     S10 = model.sample(2000, n_steps=10, random_state=3)
     S100 = model.sample(2000, n_steps=100, random_state=3)
-    other = {"sphere": make_sphere, "loop": make_loop}[name](2000, random_state=3).X
     gw = {s: gromov_wasserstein(S, fresh.X, n_samples=1000, n_repeats=8, random_state=0)
-          for s, S in ((10, S10), (100, S100), ("data", other))}
-    assert gw[100] <= 1.5 * max(gw[10], gw["data"]) + 0.5, gw
+          for s, S in ((10, S10), (100, S100))}
+    if gw[100] > 1.5 * gw[10] + 0.5:  # the data's own figure, only needed then (12 s)
+        other = {"sphere": make_sphere, "loop": make_loop}[name](2000, random_state=3).X
+        gw["data"] = gromov_wasserstein(other, fresh.X, n_samples=1000, n_repeats=8,
+                                        random_state=0)
+        assert gw[100] <= 1.5 * max(gw[10], gw["data"]) + 0.5, gw
     mmd = {s: mmd2_multiscale(S, fresh.X, random_state=0) for s, S in ((10, S10), (100, S100))}
     assert mmd[100] <= 1.5 * mmd[10] + 2e-3, mmd
     assert precision_recall(fresh.X[:1000], S100[:1000]).precision >= 0.95
