@@ -51,3 +51,18 @@ def test_a_draw_has_the_mean_and_covariance_of_the_k_nearest_residuals():
     x = law.sample(z[:4], lambda z: torch.ones((len(z), 2)), torch.Generator())
     np.testing.assert_array_equal(x.numpy(), np.tile([2.0, 0.0], (4, 1)))
     assert law.draw(z[:0], torch.Generator()).shape == (0, 2)
+
+
+def test_the_scores_tree_search_matches_the_distance_pass():
+    """vdae.models.vdae.anomaly.nearest_rows: a k-d tree at low D on the CPU, the distance pass
+    above KD_TREE_MAX_DIM; both give the brute-force order (float64 reference)."""
+    from vdae.models.vdae.anomaly import KD_TREE_MAX_DIM, nearest_rows
+
+    rng = np.random.default_rng(1)
+    for dim in (3, KD_TREE_MAX_DIM + 4):
+        pool = rng.standard_normal((400, dim)).astype(np.float32)
+        queries = rng.standard_normal((60, dim)).astype(np.float32)
+        got = nearest_rows(torch.as_tensor(queries), torch.as_tensor(pool), 4).numpy()
+        d = ((queries[:, None, :].astype(np.float64) - pool[None]) ** 2).sum(-1)
+        np.testing.assert_array_equal(got, np.argsort(d, axis=1)[:, :4])
+    assert nearest_rows(torch.zeros((0, 3)), torch.as_tensor(pool[:, :3]), 2).shape == (0, 2)
