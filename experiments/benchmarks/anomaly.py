@@ -1,11 +1,11 @@
 """VDAE.score_samples: throughput on 3-D data and how well it separates points off the manifold.
 
-Fits a VDAE (``--prior``, default "auto" = the exact map at this size, on 2000 points) on the unit sphere and the (2, 1)
-torus, then prints, per manifold: the AUROC of the score between 2000 fresh points of the
-manifold and the same points moved off it along the normal by ±5% of the radius (sphere) or of
-the tube radius (torus); and the points scored per second (``--n-points`` points, default
-200 000, the best of three timed passes after a warm-up). Target: ≥ 100 000 points/s, AUROC ≥
-0.95 on the sphere. Usage::
+Fits a VDAE (``--prior``, default "auto" = the exact map at this size, on 2000 points) on the
+unit sphere and the (2, 1) torus, then prints, per manifold: the AUROC of the score between
+2000 fresh points of the manifold and the same points moved off it along the normal by ±5% of
+the radius (sphere) or of the tube radius (torus); and the points scored per second
+(``--n-points`` points, default 200 000, the best of three timed passes after a warm-up).
+Target: ≥ 100 000 points/s, AUROC ≥ 0.95 on the sphere. Usage::
 
     python experiments/benchmarks/anomaly.py [--prior auto|spectralnet|exact] [--n-points 200000]
         [--epochs 100] [--device auto] [--seed 0]
