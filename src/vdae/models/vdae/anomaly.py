@@ -64,8 +64,10 @@ RIDGE = 1e-2
 
 
 #: Largest latent dimension D at which the nearest-row searches of the score use a k-d tree
-#: (on the CPU); above it, or on a GPU, a brute-force distance pass. At D = 3 the tree took the
-#: score from 17k to 36k points/s (the sphere, 2 000 reference points, 2 cores, busy machine).
+#: (on the CPU); above it, or on a GPU, a brute-force distance pass. The tree took the score
+#: from 50–58k to 82–89k points/s on the sphere (D = 3) and from 43–49k to 67–71k on the torus
+#: (D = 6), 2 000 reference points, 2 cores, both alternately in one sitting
+#: (``experiments/benchmarks/anomaly.py``).
 KD_TREE_MAX_DIM = 16
 
 
