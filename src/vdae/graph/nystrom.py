@@ -8,7 +8,13 @@ import numpy as np
 
 from .diffusion import nystrom_weights
 
-__all__ = ["NystromEncoder"]
+__all__ = ["NystromEncoder", "KD_TREE_MAX_FEATURES"]
+
+#: Largest number of features for which ψ of new points searches its neighbours with a k-d tree
+#: (scipy, every core); above it, scikit-learn's search. The coordinates are the same; on
+#: 200 000 points against 2 000 training points in R³ the tree embeds 1.4–1.6× as many points
+#: per second (2 cores, sphere and torus, alternately in one sitting).
+KD_TREE_MAX_FEATURES = 16
 
 
 @dataclass
@@ -46,11 +52,24 @@ class NystromEncoder:
     _index: object = field(default=None, repr=False)
 
     def _query(self, Y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Exact k nearest training points: a k-d tree queried on every core (scipy) up to
+        :data:`KD_TREE_MAX_FEATURES` features, scikit-learn's search above (trees lose to a
+        brute-force pass in high dimension)."""
+        k = min(k, self.X_train.shape[0])
         if self._index is None:
-            from sklearn.neighbors import NearestNeighbors
+            if self.X_train.shape[1] <= KD_TREE_MAX_FEATURES:
+                from scipy.spatial import cKDTree
 
-            self._index = NearestNeighbors().fit(self.X_train)
-        dist, ind = self._index.kneighbors(Y, n_neighbors=min(k, self.X_train.shape[0]))
+                self._index = cKDTree(np.asarray(self.X_train, np.float64))
+            else:
+                from sklearn.neighbors import NearestNeighbors
+
+                self._index = NearestNeighbors().fit(self.X_train)
+        if hasattr(self._index, "kneighbors"):  # scikit-learn
+            dist, ind = self._index.kneighbors(Y, n_neighbors=k)
+        else:
+            dist, ind = self._index.query(np.asarray(Y, np.float64), k=k, workers=-1)
+            dist, ind = dist.reshape(len(Y), k), ind.reshape(len(Y), k)
         return ind, dist
 
     def scaled(self, F: np.ndarray) -> np.ndarray:

@@ -64,9 +64,10 @@ RIDGE = 1e-2
 
 
 #: Largest latent dimension D at which the nearest-row searches of the score use a k-d tree
-#: (on the CPU); above it, or on a GPU, a brute-force distance pass. The tree took the score
-#: from 50–58k to 82–89k points/s on the sphere (D = 3) and from 43–49k to 67–71k on the torus
-#: (D = 6), 2 000 reference points, 2 cores, both alternately in one sitting
+#: (on the CPU); above it, or on a GPU, a brute-force distance pass. With the Nyström
+#: extension's own tree search (:data:`vdae.graph.nystrom.KD_TREE_MAX_FEATURES`) the score went
+#: from 51–52k to 94–96k points/s on the sphere (D = 3) and from 39–57k to 68–79k on the torus
+#: (D = 6): 2 000 reference points, 2 cores, old and new alternately in one sitting
 #: (``experiments/benchmarks/anomaly.py``).
 KD_TREE_MAX_DIM = 16
 
