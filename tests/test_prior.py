@@ -256,12 +256,12 @@ def test_nystrom_tree_search_gives_the_same_coordinates(monkeypatch):
     """Up to KD_TREE_MAX_FEATURES features the Nyström extension finds its neighbours with
     scipy's k-d tree; the coordinates equal those of scikit-learn's search (training points,
     which find themselves at distance 0, included)."""
-    import vdae.graph.nystrom as nystrom
+    import vdae.graph.knn as knn
 
     X, Y = make_torus(600, random_state=0).X, make_torus(400, random_state=1).X
     dm = DiffusionMap(4, n_neighbors=10).fit(X)
     queries = np.r_[Y, X[:100]]
     tree = dm.transform(queries)
-    monkeypatch.setattr(nystrom, "KD_TREE_MAX_FEATURES", 0)
+    monkeypatch.setattr(knn, "KD_TREE_MAX_FEATURES", 0)
     dm.nystrom_encoder_._index = None
     np.testing.assert_allclose(dm.transform(queries), tree, rtol=0, atol=1e-6)

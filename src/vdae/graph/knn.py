@@ -8,11 +8,62 @@ from typing import Any, Literal
 
 import numpy as np
 
-__all__ = ["KNNIndex", "nearest_neighbors", "EXACT_THRESHOLD", "intrinsic_dimension"]
+__all__ = ["KNNIndex", "nearest_neighbors", "EXACT_THRESHOLD", "intrinsic_dimension",
+           "KD_TREE_MAX_FEATURES", "TreeSearch", "exact_search"]
 
 
 #: Above this many points ``method="auto"`` switches from exact to approximate neighbours.
 EXACT_THRESHOLD = 20_000
+
+#: Largest number of features for which :func:`exact_search` answers with a k-d tree (above,
+#: trees lose to scikit-learn's search). On 200 000 queries against 2 000 rows in R³ the tree
+#: made the Nyström extension 1.4–1.6× as fast (2 cores, sphere and torus, alternately in one
+#: sitting), with the same neighbours.
+KD_TREE_MAX_FEATURES = 16
+
+
+class TreeSearch:
+    """Exact Euclidean neighbours among fixed rows by scipy's k-d tree, queried on every core,
+    behind scikit-learn's ``kneighbors`` interface.
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+        The rows searched (kept as float64).
+    """
+
+    def __init__(self, X: np.ndarray) -> None:
+        from scipy.spatial import cKDTree
+
+        self._tree = cKDTree(np.asarray(X, np.float64))
+
+    def kneighbors(self, Y: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and indices of the ``n_neighbors`` nearest rows, nearest first.
+
+        Parameters
+        ----------
+        Y : ndarray of shape (b, n_features)
+        n_neighbors : int, at most n_samples
+
+        Returns
+        -------
+        distances : ndarray of shape (b, n_neighbors), float64
+        indices : ndarray of shape (b, n_neighbors), int64
+        """
+        dist, ind = self._tree.query(np.asarray(Y, np.float64), k=n_neighbors, workers=-1)
+        shape = (len(Y), n_neighbors)
+        return dist.reshape(shape), ind.reshape(shape).astype(np.int64)
+
+
+def exact_search(X: np.ndarray):
+    """An exact neighbour search over the rows of ``X`` with a ``kneighbors(Y, n_neighbors)``
+    method: :class:`TreeSearch` up to :data:`KD_TREE_MAX_FEATURES` features, scikit-learn's
+    ``NearestNeighbors`` above."""
+    if X.shape[1] <= KD_TREE_MAX_FEATURES:
+        return TreeSearch(X)
+    from sklearn.neighbors import NearestNeighbors
+
+    return NearestNeighbors().fit(X)
 
 @dataclass
 class KNNIndex:

@@ -7,14 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .diffusion import nystrom_weights
+from .knn import exact_search
 
-__all__ = ["NystromEncoder", "KD_TREE_MAX_FEATURES"]
-
-#: Largest number of features for which ψ of new points searches its neighbours with a k-d tree
-#: (scipy, every core); above it, scikit-learn's search. The coordinates are the same; on
-#: 200 000 points against 2 000 training points in R³ the tree embeds 1.4–1.6× as many points
-#: per second (2 cores, sphere and torus, alternately in one sitting).
-KD_TREE_MAX_FEATURES = 16
+__all__ = ["NystromEncoder"]
 
 
 @dataclass
@@ -52,24 +47,10 @@ class NystromEncoder:
     _index: object = field(default=None, repr=False)
 
     def _query(self, Y: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact k nearest training points: a k-d tree queried on every core (scipy) up to
-        :data:`KD_TREE_MAX_FEATURES` features, scikit-learn's search above (trees lose to a
-        brute-force pass in high dimension)."""
-        k = min(k, self.X_train.shape[0])
+        """The k nearest training points (exact; :func:`~.knn.exact_search`)."""
         if self._index is None:
-            if self.X_train.shape[1] <= KD_TREE_MAX_FEATURES:
-                from scipy.spatial import cKDTree
-
-                self._index = cKDTree(np.asarray(self.X_train, np.float64))
-            else:
-                from sklearn.neighbors import NearestNeighbors
-
-                self._index = NearestNeighbors().fit(self.X_train)
-        if hasattr(self._index, "kneighbors"):  # scikit-learn
-            dist, ind = self._index.kneighbors(Y, n_neighbors=k)
-        else:
-            dist, ind = self._index.query(np.asarray(Y, np.float64), k=k, workers=-1)
-            dist, ind = dist.reshape(len(Y), k), ind.reshape(len(Y), k)
+            self._index = exact_search(self.X_train)
+        dist, ind = self._index.kneighbors(Y, n_neighbors=min(k, self.X_train.shape[0]))
         return ind, dist
 
     def scaled(self, F: np.ndarray) -> np.ndarray:

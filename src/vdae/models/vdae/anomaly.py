@@ -53,31 +53,27 @@ import math
 
 import torch
 
+from ...graph.knn import KD_TREE_MAX_FEATURES, TreeSearch
 from .likelihood import ResidualLaw, k_nearest
 from .metropolis import LatentDensity
 
-__all__ = ["RIDGE", "KD_TREE_MAX_DIM", "residual_variance", "latent_log_density",
+__all__ = ["RIDGE", "residual_variance", "latent_log_density",
            "output_log_likelihood", "anomaly_scores", "nearest_rows"]
 
 #: τ / σ²: the ridge of the output law's covariance, relative to the mean squared residual.
 RIDGE = 1e-2
 
 
-#: Largest latent dimension D at which the nearest-row searches of the score use a k-d tree
-#: (on the CPU); above it, or on a GPU, a brute-force distance pass. With the Nyström
-#: extension's own tree search (:data:`vdae.graph.nystrom.KD_TREE_MAX_FEATURES`) the score went
-#: from 51–52k to 94–96k points/s on the sphere (D = 3) and from 39–57k to 68–79k on the torus
-#: (D = 6): 2 000 reference points, 2 cores, old and new alternately in one sitting
-#: (``experiments/benchmarks/anomaly.py``).
-KD_TREE_MAX_DIM = 16
-
-
 def nearest_rows(queries: torch.Tensor, pool: torch.Tensor, k: int) -> torch.Tensor:
     """Indices of the k rows of ``pool`` nearest to each query (Euclidean), nearest first.
 
-    A k-d tree (scipy, in float64, every core) for CPU tensors of dimension at most
-    :data:`KD_TREE_MAX_DIM`, else :func:`~.likelihood.k_nearest`'s distance pass. The two agree
-    except where two rows are equally near to float32 precision.
+    A k-d tree (:class:`vdae.graph.knn.TreeSearch`) for CPU tensors of dimension at most
+    :data:`~vdae.graph.knn.KD_TREE_MAX_FEATURES`, else :func:`~.likelihood.k_nearest`'s distance
+    pass (a GPU, or high dimension). The two agree except where two rows are equally near to
+    float32 precision. With the tree here and in the Nyström extension the score went from
+    51–52k to 94–96k points/s on the sphere (D = 3) and from 39–57k to 68–79k on the torus
+    (D = 6): 2 000 reference points, 2 cores, old and new alternately in one sitting
+    (``experiments/benchmarks/anomaly.py``).
 
     Parameters
     ----------
@@ -89,13 +85,11 @@ def nearest_rows(queries: torch.Tensor, pool: torch.Tensor, k: int) -> torch.Ten
     -------
     tensor of shape (b, k), int64, on the queries' device
     """
-    if queries.device.type != "cpu" or pool.shape[1] > KD_TREE_MAX_DIM or queries.shape[0] == 0:
+    if queries.device.type != "cpu" or pool.shape[1] > KD_TREE_MAX_FEATURES \
+            or queries.shape[0] == 0:
         return k_nearest(queries, pool, k)
-    from scipy.spatial import cKDTree
-
-    tree = cKDTree(pool.detach().double().numpy())
-    _, idx = tree.query(queries.detach().double().numpy(), k=k, workers=-1)
-    return torch.as_tensor(idx, dtype=torch.long).reshape(queries.shape[0], k)
+    _, idx = TreeSearch(pool.detach().numpy()).kneighbors(queries.detach().numpy(), k)
+    return torch.as_tensor(idx)
 
 
 def residual_variance(residuals: torch.Tensor) -> float:

@@ -30,7 +30,7 @@ from ...exceptions import ModelFileError
 from ...nn.state import module_state
 from ...prior.encoder import ENCODERS, Encoder
 
-__all__ = ["TrainState", "restore_encoder", "save_fit_checkpoint",
+__all__ = ["TrainState", "fitted_prior", "restore_encoder", "save_fit_checkpoint",
            "restore_fit_checkpoint", "rank_streams"]
 
 
@@ -70,6 +70,21 @@ class TrainState:
 
     def __post_init__(self) -> None:
         self.rng_state = numpy_rng_state(self.rng)
+
+
+def fitted_prior(fitted: dict, default: str) -> str:
+    """The encoder a model file or checkpoint was fitted with: its ``fitted["prior"]``, or
+    ``default`` (the ``prior`` parameter) for files written before ``prior="auto"`` existed.
+
+    Raises
+    ------
+    ValueError
+        If the name is not one of :data:`vdae.prior.encoder.ENCODERS`.
+    """
+    prior = str(fitted.get("prior", default))
+    if prior not in ENCODERS:
+        raise ValueError(f"unknown prior {prior!r} (expected one of {sorted(ENCODERS)})")
+    return prior
 
 
 def restore_encoder(model, arrays: dict, fitted: dict) -> Encoder:
@@ -138,9 +153,7 @@ def restore_fit_checkpoint(model, path: str | os.PathLike, fingerprint: dict) ->
                          f"(different shape or values).")
     try:
         fitted = progress["fitted"]
-        model.prior_ = str(fitted.get("prior", model.prior))
-        if model.prior_ not in ("spectralnet", "exact"):
-            raise ValueError(f"unknown prior {model.prior_!r}")
+        model.prior_ = fitted_prior(fitted, model.prior)
         model._build_modules(int(fitted["n_components"]), int(fitted["n_features_in"]))
         model.encoder_ = restore_encoder(model, arrays, fitted)
         model.eigenvalues_ = arrays["eigenvalues"]

@@ -19,7 +19,7 @@ from ...engine.loop import seeded
 from ...io import data_fingerprint
 from ...nn import CovarianceNet, Decoder
 from ...nn.state import load_module_state, module_state
-from .checkpoints import TrainState, restore_encoder, restore_fit_checkpoint, \
+from .checkpoints import TrainState, fitted_prior, restore_encoder, restore_fit_checkpoint, \
     save_fit_checkpoint
 from .inference import VDAEInference
 from .objective import local_covariance_factors
@@ -414,9 +414,7 @@ class VDAE(VDAEInference):
     def _set_state(self, t, fitted) -> None:
         D, m = int(fitted["n_components"]), int(fitted["n_features_in"])
         self.device_ = resolve_device(self.device)
-        self.prior_ = str(fitted.get("prior", self.prior))  # files before "auto": the parameter
-        if self.prior_ not in ("spectralnet", "exact"):
-            raise ValueError(f"model file: unknown prior {self.prior_!r}")
+        self.prior_ = fitted_prior(fitted, self.prior)
         self.n_iter_ = int(fitted.get("n_iter", 0))
         self._build_modules(D, m)
         load_module_state("decoder", self.decoder_, t)

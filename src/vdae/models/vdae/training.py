@@ -26,8 +26,7 @@ from .objective import gaussian_kl_from_target_inverse, target_inverse_factors
 from .targets import nearest_among, nearest_in_pool
 
 __all__ = ["DEFAULT_STEPS", "EXACT_PRIOR_MAX", "POOL_DATA_MAX", "fit_encoder",
-           "fit_encoder_distributed",
-           "resolve_prior", "set_scales", "train_local_elbo"]
+           "fit_encoder_distributed", "resolve_prior", "set_scales", "train_local_elbo"]
 
 #: Largest training set whose every point is searched for x' with neighbor_pool="auto".
 POOL_DATA_MAX = 50_000
