@@ -1,12 +1,13 @@
 """Large-data paths: memory-mapped input, the O(k) neighbour pool, batched evaluation."""
 
 import numpy as np
+import pytest
 import torch
 
 from vdae import VDAE
 from vdae._torch import RowSource, batched_apply, column_stats
 from vdae.datasets import make_circle
-from vdae.models.vdae.targets import nearest_among, nearest_in_pool
+from vdae.models.vdae.targets import nearest_among, nearest_in_pool, row_min
 
 SMALL = dict(n_components=2, n_neighbors=8, epochs=20, encoder_epochs=20, batch_size=64,
              decoder_hidden=(32, 32), covariance_hidden=(16,), encoder_hidden=(32, 32),
@@ -52,6 +53,31 @@ def test_nearest_among_candidates_matches_the_full_search_inside_the_neighbourho
     got = nearest_among(q, pool, cand, idx)
     assert not (got == idx).any()
     np.testing.assert_array_equal(got.numpy(), nearest_in_pool(q, pool, idx).numpy())
+
+
+@pytest.mark.parametrize("shape", [(256, 2000), (5, 2047), (3, 100), (1, 520), (64, 20_011)])
+def test_row_min_is_torch_min(shape):
+    g = torch.Generator().manual_seed(shape[1])
+    d = torch.randn(*shape, generator=g)
+    for _ in range(2):
+        val, idx = row_min(d)
+        ref_val, ref_idx = d.min(dim=1)
+        np.testing.assert_array_equal(val.numpy(), ref_val.numpy())
+        np.testing.assert_array_equal(idx.numpy(), ref_idx.numpy())
+        d[0, -1] = -1e9  # the leftover columns hold the minimum of row 0
+
+
+def test_nearest_in_pool_is_the_brute_force_nearest_across_chunks_and_excluding_self():
+    g = torch.Generator().manual_seed(1)
+    pool = torch.randn(3000, 4, generator=g)
+    idx = torch.randint(3000, (300,), generator=g)
+    q = pool[idx] + 0.01 * torch.randn(300, 4, generator=g)
+    d = torch.cdist(q, pool)
+    d[torch.arange(300), idx] = float("inf")
+    want = d.argmin(1).numpy()
+    for chunk in (65536, 1000, 777):
+        np.testing.assert_array_equal(nearest_in_pool(q, pool, idx, chunk=chunk).numpy(), want)
+    assert not (nearest_in_pool(q, pool, idx) == idx).any()
 
 
 def test_neighbour_pool_trains_as_well_as_the_full_pool():

@@ -16,12 +16,13 @@ data points for the floor): near the floor one draw's GW varies by ±30 % (circl
 than the walk-stability ratio it is meant to show. Usage::
 
     python experiments/benchmarks/vdae_quality.py [--datasets circle torus bunny circle:0.05 \
-        torus:0.05] [--seed 0] [--draws 5] [--prior auto]
+        torus:0.05] [--seed 0] [--draws 5] [--prior auto] [--params '{"batch_size": 512}']
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -43,6 +44,8 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=5, help="sample draws averaged (default 5)")
     ap.add_argument("--prior", default="auto", choices=["auto", "spectralnet", "exact"],
                     help="VDAE(prior=...); spectralnet was the default before prior='auto'")
+    ap.add_argument("--params", type=json.loads, default={},
+                    help="further VDAE keyword arguments as a JSON object")
     args = ap.parse_args()
     print(f"{'data':>10} {'D':>2} {'fit s':>6} {'10k×10 s':>8} {'GW':>6} {'paper':>5} {'prec':>6} "
           f"{'recall':>6} {'dist p95':>8} {'GW@100':>7} {'prec@100':>8} {'alg2 GW@10':>10} "
@@ -60,7 +63,8 @@ def main() -> None:
             print(f"{spec:>10} skipped: {exc}")
             continue
         t = time.perf_counter()
-        model = VDAE(prior=args.prior, random_state=args.seed, verbose=0).fit(data.X)
+        model = VDAE(prior=args.prior, random_state=args.seed, verbose=0,
+                     **args.params).fit(data.X)
         fit_s = time.perf_counter() - t
         model.sample(100, random_state=0)
         t = time.perf_counter()

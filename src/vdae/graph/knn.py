@@ -30,12 +30,15 @@ class TreeSearch:
     ----------
     X : ndarray of shape (n_samples, n_features)
         The rows searched (kept as float64).
+    n_jobs : int or None
+        Query threads (None or -1: every core).
     """
 
-    def __init__(self, X: np.ndarray) -> None:
+    def __init__(self, X: np.ndarray, n_jobs: int | None = None) -> None:
         from scipy.spatial import cKDTree
 
         self._tree = cKDTree(np.asarray(X, np.float64))
+        self._workers = -1 if n_jobs is None else int(n_jobs)
 
     def kneighbors(self, Y: np.ndarray, n_neighbors: int) -> tuple[np.ndarray, np.ndarray]:
         """Distances and indices of the ``n_neighbors`` nearest rows, nearest first.
@@ -50,20 +53,24 @@ class TreeSearch:
         distances : ndarray of shape (b, n_neighbors), float64
         indices : ndarray of shape (b, n_neighbors), int64
         """
-        dist, ind = self._tree.query(np.asarray(Y, np.float64), k=n_neighbors, workers=-1)
+        dist, ind = self._tree.query(np.asarray(Y, np.float64), k=n_neighbors,
+                                     workers=self._workers)
         shape = (len(Y), n_neighbors)
         return dist.reshape(shape), ind.reshape(shape).astype(np.int64)
 
 
-def exact_search(X: np.ndarray):
+def exact_search(X: np.ndarray, n_jobs: int | None = None):
     """An exact neighbour search over the rows of ``X`` with a ``kneighbors(Y, n_neighbors)``
     method: :class:`TreeSearch` up to :data:`KD_TREE_MAX_FEATURES` features, scikit-learn's
-    ``NearestNeighbors`` above."""
+    ``NearestNeighbors`` above.
+
+    ``n_jobs`` sets the query threads (None: every core for the tree, scikit-learn's default
+    above it)."""
     if X.shape[1] <= KD_TREE_MAX_FEATURES:
-        return TreeSearch(X)
+        return TreeSearch(X, n_jobs)
     from sklearn.neighbors import NearestNeighbors
 
-    return NearestNeighbors().fit(X)
+    return NearestNeighbors(n_jobs=n_jobs).fit(X)
 
 @dataclass
 class KNNIndex:
@@ -100,10 +107,7 @@ def _build_index(
     X: np.ndarray, n_neighbors: int, method: str, random_state: int | None, n_jobs: int | None
 ) -> tuple[KNNIndex, np.ndarray | None, np.ndarray | None]:
     if method == "exact":
-        from sklearn.neighbors import NearestNeighbors
-
-        nn = NearestNeighbors(n_neighbors=n_neighbors, n_jobs=n_jobs).fit(X)
-        return KNNIndex("exact", X.shape[0], nn), None, None
+        return KNNIndex("exact", X.shape[0], exact_search(X, n_jobs)), None, None
     from pynndescent import NNDescent
 
     index = NNDescent(

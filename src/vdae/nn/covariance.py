@@ -46,6 +46,7 @@ class CovarianceNet(nn.Module):
         rows, cols = torch.tril_indices(D, D)
         self.register_buffer("rows", rows, persistent=False)
         self.register_buffer("cols", cols, persistent=False)
+        self.register_buffer("flat", rows * D + cols, persistent=False)  # in a flattened L
         self.register_buffer("scale", torch.ones(()))
         self.register_buffer("z_mean", torch.zeros(D))
         self.register_buffer("z_scale", torch.ones(()))
@@ -63,6 +64,5 @@ class CovarianceNet(nn.Module):
         D = self.n_components
         diag = self.rows == self.cols
         vals = torch.where(diag, F.softplus(raw) + self.min_diag, raw)
-        L = raw.new_zeros(raw.shape[0], D, D)
-        L[:, self.rows, self.cols] = vals
-        return L * self.scale
+        L = raw.new_zeros(raw.shape[0], D * D).index_copy(1, self.flat, vals)
+        return L.view(-1, D, D) * self.scale

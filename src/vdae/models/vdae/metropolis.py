@@ -50,6 +50,7 @@ from typing import Callable
 import torch
 
 from ...nn.local_step import shift
+from .targets import row_min
 
 __all__ = ["step_shaped_density", "LatentDensity", "metropolis_walk"]
 
@@ -107,7 +108,7 @@ class LatentDensity:
 
     def component(self, z: torch.Tensor) -> torch.Tensor:
         """Component label of the nearest reference point to each row of z, shape (b,)."""
-        idx = torch.cat([torch.cdist(c, self.Z).argmin(1) for c in z.split(_ROW_CHUNK)])
+        idx = torch.cat([row_min(torch.cdist(c, self.Z))[1] for c in z.split(_ROW_CHUNK)])
         return self.labels[idx]
 
     def log_density(self, z: torch.Tensor, comp: torch.Tensor) -> torch.Tensor:
@@ -127,7 +128,7 @@ class LatentDensity:
     def local_kernels(self, z: torch.Tensor, comp: torch.Tensor, k: int) -> torch.Tensor:
         """Indices (b, k) of the k reference points nearest to each row's nearest reference
         point (that point first; entries outside the row's component are masked by callers)."""
-        return torch.cat([self.neighbors[self._distances(zc, cc).argmin(1), :k]
+        return torch.cat([self.neighbors[row_min(self._distances(zc, cc))[1], :k]
                           for zc, cc in zip(z.split(self.chunk), comp.split(self.chunk))])
 
     def kernel_log_sum(self, z: torch.Tensor, comp: torch.Tensor, k: int,

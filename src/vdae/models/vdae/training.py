@@ -23,7 +23,7 @@ from ...prior import DiffusionMap, SpectralNet
 from ...prior.encoder import NystromMap, SpectralNetMap
 from .checkpoints import TrainState, rank_streams, restore_encoder
 from .objective import gaussian_kl_from_target_inverse, target_inverse_factors
-from .targets import nearest_among, nearest_in_pool
+from .targets import PoolSearch, nearest_among, nearest_in_pool
 
 __all__ = ["DEFAULT_STEPS", "EXACT_PRIOR_MAX", "POOL_DATA_MAX", "fit_encoder",
            "fit_encoder_distributed", "resolve_prior", "set_scales", "train_local_elbo"]
@@ -176,6 +176,7 @@ def train_local_elbo(model, X: np.ndarray, L_star: np.ndarray, neighbors: np.nda
     pool = neighbor_pool(model, n)
     nbr = torch.as_tensor(neighbors, device=dev) if pool == "neighbors" else None
     Zt = to_tensor(state.Z, dev)
+    search_data = PoolSearch(Zt) if pool == "data" else None
     Lp_inv, logdet_p = target_inverse_factors(to_tensor(L_star, dev) * math.sqrt(model.alpha))
     per_epoch = max(1, math.ceil(n / B))
     total = model.epochs * per_epoch if model.epochs is not None \
@@ -202,7 +203,7 @@ def train_local_elbo(model, X: np.ndarray, L_star: np.ndarray, neighbors: np.nda
         elif pool == "neighbors":
             j = nearest_among(z_new.detach(), Zt, nbr[idx], idx)
         else:
-            j = nearest_in_pool(z_new.detach(), Zt, idx)
+            j = search_data(z_new.detach(), idx)
         target = (source.rows(j) - dec.x_mean) / dec.x_scale
         recon = gaussian_nll(target, x_hat, c)
         kl = gaussian_kl_from_target_inverse(Lq, Lp_inv[idx], logdet_p[idx])
