@@ -178,10 +178,12 @@ def throughput() -> None:
 
     from vdae import VDAE, BetaVAE, SpectralNet
     from vdae.datasets import make_torus
-    from vdae.models.vdae.objective import gaussian_kl_same_mean
-    from vdae.nn.likelihood import gaussian_nll
+    from vdae.engine.loop import make_adam
+    from vdae.models.vdae.objective import gaussian_kl_from_target_inverse, \
+        target_inverse_factors
+    from vdae.models.vdae.targets import PoolSearch
+    from vdae.nn.likelihood import mean_gaussian_nll
     from vdae.nn.local_step import LocalStep
-    from vdae.models.vdae.targets import nearest_in_pool
     from vdae.nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp, rayleigh_quotient_loss
 
     print(f"\nthreads: {torch.get_num_threads()}")
@@ -212,17 +214,19 @@ def throughput() -> None:
     dec, cov = Decoder(D, m, (256, 256, 256)), CovarianceNet(D, (128, 128))
     local = LocalStep(dec, cov)
     Z = torch.randn(10_000, D)
-    Lp = torch.linalg.cholesky(torch.eye(D).expand(10_000, D, D).contiguous())
+    Lp_inv, logdet_p = target_inverse_factors(torch.eye(D).expand(10_000, D, D).contiguous())
     Xt = torch.as_tensor(Xm)
-    opt = torch.optim.Adam(local.parameters(), lr=1e-3)
+    opt = make_adam(list(local.parameters()), 1e-3)
+    search = PoolSearch(Z)
 
-    def vdae_step():
+    def vdae_step():  # the operations of training.train_local_elbo's step
         idx = torch.randint(10_000, (B,))
         z = Z[idx]
         L, z_new, x_hat = local(z, torch.randn(z.shape))
-        j = nearest_in_pool(z_new.detach(), Z, idx)
-        loss = (gaussian_nll(Xt[j], x_hat, 1.0) + gaussian_kl_same_mean(L, Lp[idx])).mean()
-        opt.zero_grad()
+        j = search(z_new.detach(), idx)
+        loss = mean_gaussian_nll(dec.standardize(Xt[j]), x_hat, 1.0) \
+            + gaussian_kl_from_target_inverse(L, Lp_inv[idx], logdet_p[idx]).mean()
+        opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
 
