@@ -69,15 +69,15 @@ def test_the_scores_tree_search_matches_the_distance_pass():
     assert nearest_rows(torch.zeros((0, 3)), torch.as_tensor(pool[:, :3]), 2).shape == (0, 2)
 
 
-def test_mean_gaussian_nll_is_the_mean_of_the_per_row_loss_with_the_same_gradient():
-    from vdae.nn.likelihood import gaussian_nll, mean_gaussian_nll
+def test_gaussian_nll_mean_reduction_is_the_mean_of_the_per_row_loss_with_the_same_gradient():
+    from vdae.nn.likelihood import gaussian_nll
 
     g = torch.Generator().manual_seed(0)
     x = torch.randn(64, 7, generator=g, dtype=torch.float64)
     mean = torch.randn(64, 7, generator=g, dtype=torch.float64, requires_grad=True)
     by_row = gaussian_nll(x, mean, 0.3).mean()
     (grad_row,) = torch.autograd.grad(by_row, mean)
-    fused = mean_gaussian_nll(x, mean, 0.3)
+    fused = gaussian_nll(x, mean, 0.3, reduction="mean")
     (grad_fused,) = torch.autograd.grad(fused, mean)
     # hand-computed: Σ‖x − μ‖² / (2 c b) + (m / 2) log(2π c)
     want = ((x - mean) ** 2).sum().item() / (2 * 0.3 * 64) + 3.5 * np.log(2 * np.pi * 0.3)

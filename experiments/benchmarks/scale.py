@@ -182,7 +182,7 @@ def throughput() -> None:
     from vdae.models.vdae.objective import gaussian_kl_from_target_inverse, \
         target_inverse_factors
     from vdae.models.vdae.targets import PoolSearch
-    from vdae.nn.likelihood import mean_gaussian_nll
+    from vdae.nn.likelihood import gaussian_nll
     from vdae.nn.local_step import LocalStep
     from vdae.nn import CovarianceNet, Decoder, SpectralNetModule, make_mlp, rayleigh_quotient_loss
 
@@ -224,7 +224,7 @@ def throughput() -> None:
         z = Z[idx]
         L, z_new, x_hat = local(z, torch.randn(z.shape))
         j = search(z_new.detach(), idx)
-        loss = mean_gaussian_nll(dec.standardize(Xt[j]), x_hat, 1.0) \
+        loss = gaussian_nll(dec.standardize(Xt[j]), x_hat, 1.0, reduction="mean") \
             + gaussian_kl_from_target_inverse(L, Lp_inv[idx], logdet_p[idx]).mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()

@@ -17,7 +17,7 @@ from ...engine.checkpoint import Checkpointer, load_optimizer_state, numpy_rng_f
     numpy_rng_state, set_generator_state
 from ...engine.distributed import broadcast_arrays, broadcast_json, on_rank0, world
 from ...engine.loop import cosine_lr, make_adam, train_steps
-from ...nn.likelihood import mean_gaussian_nll
+from ...nn.likelihood import gaussian_nll
 from ...nn.local_step import LocalStep
 from ...prior import DiffusionMap, SpectralNet
 from ...prior.encoder import NystromMap, SpectralNetMap
@@ -204,9 +204,9 @@ def train_local_elbo(model, X: np.ndarray, L_star: np.ndarray, neighbors: np.nda
             j = nearest_among(z_new.detach(), Zt, nbr[idx], idx)
         else:
             j = search_data(z_new.detach(), idx)
-        target = (source.rows(j) - dec.x_mean) / dec.x_scale
+        target = dec.standardize(source.rows(j))
         kl = gaussian_kl_from_target_inverse(Lq, Lp_inv[idx], logdet_p[idx])
-        return mean_gaussian_nll(target, x_hat, c) + kl.mean()  # the mean of recon + KL
+        return gaussian_nll(target, x_hat, c, reduction="mean") + kl.mean()  # mean of the sum
 
     if saver is not None and state.progress is None:
         saver.save(0, {})  # the prior's work is never lost
