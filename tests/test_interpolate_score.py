@@ -272,3 +272,21 @@ def test_interpolate_bad_input(fitted, kwargs, err, msg):
 def test_score_samples_bad_input(fitted, X, err, msg):
     with pytest.raises(err, match=msg):
         fitted["sphere"][1].score_samples(X)
+
+
+@pytest.mark.parametrize("m", [3, 40])
+def test_output_law_in_either_space_is_the_gaussian_log_density(m):
+    """dᵀ(AᵀA + τI)⁻¹d and log det(AᵀA + τI) of the score's output law, in the m × m space
+    (m ≤ K) and through the K × K Woodbury form (m > K), against the dense float64 matrices."""
+    import torch
+
+    from vdae.models.vdae.anomaly import _quad_logdet
+
+    g = torch.Generator().manual_seed(0)
+    b, K, tau = 50, 16, 0.03
+    A = torch.randn(b, K, m, generator=g, dtype=torch.float64) * 0.2
+    d = torch.randn(b, m, generator=g, dtype=torch.float64)
+    quad, logdet = _quad_logdet(A, d, tau)
+    C = A.transpose(1, 2) @ A + tau * torch.eye(m, dtype=torch.float64)
+    torch.testing.assert_close(quad, (d[:, None] @ torch.linalg.solve(C, d[:, :, None]))[:, 0, 0])
+    torch.testing.assert_close(logdet, torch.linalg.slogdet(C)[1])

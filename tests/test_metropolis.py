@@ -105,3 +105,44 @@ def test_kernel_jumps_keep_the_target_stationary_and_are_mostly_accepted(probabi
         _, local_rate = metropolis_walk(start, local, density, 10, g)
         assert rate > 0.4 and rate > 2 * local_rate, (rate, local_rate)
         assert (end != start).any(1).float().mean() > 0.9
+
+
+def _direct_log_sum(density: LatentDensity, z: torch.Tensor, j: torch.Tensor, k: int):
+    """log Σ_i N(z; z_i, L_i L_iᵀ) + (D/2) log 2π over i in neighbors[j, :k] of j's component,
+    row by row in float64 (the definition, with no tiling)."""
+    out = []
+    for zb, jb in zip(z.double(), j):
+        nb = density.neighbors[jb, :k]
+        nb = nb[density.labels[nb] == density.labels[jb]]
+        L = density.factors[nb].double()
+        y = torch.linalg.solve_triangular(L, (zb - density.Z[nb].double())[:, :, None],
+                                          upper=False)[..., 0]
+        logdet = torch.diagonal(L, dim1=1, dim2=2).log().sum(1)
+        out.append(torch.logsumexp(-0.5 * y.square().sum(1) - logdet, 0))
+    return torch.stack(out)
+
+
+@pytest.mark.parametrize("spread", ["one reference", "clustered", "every reference"])
+def test_tiled_kernel_sum_equals_the_row_by_row_definition(spread):
+    """The tiles of rows sharing a reference point give the definition's value: one tile of
+    300 rows, runs of ~30 rows (T > 1), one row per reference (T = 1); two components, the
+    smaller with fewer points than n_nearest (its masked kernels must not count), k < n_nearest."""
+    g = torch.Generator().manual_seed(4)
+    D, r = 3, 120
+    ref = torch.cat([torch.randn(100, D, generator=g), 5 + torch.randn(20, D, generator=g)])
+    labels = torch.cat([torch.zeros(100), torch.ones(20)]).long()
+    A = 0.3 * torch.randn(r, D, D, generator=g)
+    factors = torch.linalg.cholesky(A @ A.transpose(1, 2) + 0.05 * torch.eye(D))
+    density = LatentDensity(ref, labels, factors, n_nearest=32)
+    if spread == "one reference":
+        j = torch.full((300,), 105)
+    elif spread == "clustered":
+        j = torch.randint(0, 10, (300,), generator=g) * 12
+    else:
+        j = torch.randperm(r, generator=g)
+    z = ref[j] + 0.3 * torch.randn(len(j), D, generator=g)
+    for k in (32, 7):
+        got = density.log_sum_around(z, j, k)
+        want = _direct_log_sum(density, z, j, k)
+        torch.testing.assert_close(got.double(), want, rtol=1e-5, atol=1e-4)
+    assert density.log_sum_around(z[:0], j[:0], 7).shape == (0,)

@@ -95,3 +95,23 @@ def test_batched_apply_picks_cache_sized_batches():
     X = np.zeros((70_000, 784), np.float32)
     batched_apply(lambda t: (seen.append(t.shape[0]), t[:, :1])[1], X, torch.device("cpu"))
     assert 1024 <= max(seen) <= 8192 and sum(seen) == 70_000
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky_relu", "tanh"])
+def test_mlp_inference_in_blocks_equals_the_plain_pass(activation):
+    """Without gradients on a CPU the MLP runs blocks of rows with in-place activations: the
+    same outputs as nn.Sequential's pass with gradients, and the caller's input untouched."""
+    from vdae.nn.mlp import make_mlp
+
+    torch.manual_seed(0)
+    net = make_mlp(5, (64, 64), 3, activation)
+    x = torch.randn(3 * net.block_rows + 17, 5)
+    x_before = x.clone()
+    want = net(x).detach()  # gradients on: nn.Sequential's own pass
+    with torch.no_grad():
+        got = net(x)
+        first = net(x[:10])
+    torch.testing.assert_close(got, want, rtol=0, atol=1e-6)
+    torch.testing.assert_close(first, want[:10], rtol=0, atol=1e-6)
+    assert torch.equal(x, x_before)
+    assert net.block_rows == max(256, (1 << 19) // 64)
