@@ -23,7 +23,7 @@ import vdae.models.vdae.model as model_module
 import vdae.models.vdae.training as training_module
 from vdae import VDAE, SpectralNet
 from vdae.datasets import make_circle, make_sphere
-from vdae.engine.distributed import init_from_env, shutdown, world
+from vdae.engine.distributed import gather_rows, init_from_env, shard_bounds, shutdown, world
 
 PARAMS = dict(n_components=2, prior="exact", n_neighbors=10, epochs=150, batch_size=128,
               decoder_hidden=(64, 64), covariance_hidden=(32,), random_state=0, verbose=0)
@@ -88,7 +88,11 @@ def save_vdae(out: str, model: VDAE, distributed: bool, samples: bool) -> None:
 
 def save_spectralnet(out: str, sn: SpectralNet, X, distributed: bool) -> None:
     rank, size = world()
-    np.savez(f"{out}/rank{rank}.npz", size=size, distributed=distributed,
+    extra = {}
+    if distributed:  # the Rayleigh–Ritz step's gather: each rank's shard back in row order
+        start, stop = shard_bounds(len(X) - 1, rank, size)  # an odd count: unequal shards
+        extra["gathered"] = gather_rows(X[start:stop])
+    np.savez(f"{out}/rank{rank}.npz", size=size, distributed=distributed, **extra,
              history=np.asarray(sn.history_), embedding=sn.transform(X),
              eigenvalues=sn.eigenvalues_,
              **{f"module__{k}": v.cpu().numpy() for k, v in sn.module_.state_dict().items()})

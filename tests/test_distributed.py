@@ -71,7 +71,7 @@ def load(p: Path) -> dict:
     return dict(np.load(p))
 
 
-@pytest.mark.slow  # four 2-process launches, about 30-70 s on 2 cores
+@pytest.mark.slow  # five 2-process launches, about 40-90 s on 2 cores
 def test_killed_two_process_fit_resumes_to_the_uninterrupted_model(tmp_path):
     from vdae import VDAE
     from vdae.engine.checkpoint import load_checkpoint
@@ -88,6 +88,8 @@ def test_killed_two_process_fit_resumes_to_the_uninterrupted_model(tmp_path):
         VDAE_TEST_KILL_AT="120")
     progress = step()
     assert progress["step"] == 120 and progress["world_size"] == 2
+    cli_ckpt = tmp_path / "cli.ckpt"  # a copy, resumed below by `vdae fit --resume`
+    cli_ckpt.write_bytes(ckpt.read_bytes())
     assert len(progress["ranks"]) == 2 and progress["ranks"][0] != progress["ranks"][1]
     # resumed, then Ctrl-C on rank 1 only in its 50th step: both ranks stop after step 170
     run(dirs["interrupted"], 2, "checkpoint", expect=130, VDAE_TEST_CHECKPOINT=str(ckpt),
@@ -101,6 +103,28 @@ def test_killed_two_process_fit_resumes_to_the_uninterrupted_model(tmp_path):
         assert ref.keys() == res.keys() and len(ref["history"]) == 30
         for k in ref:  # weights and this rank's own loss history, bit for bit
             np.testing.assert_array_equal(ref[k], res[k], err_msg=f"rank {rank}: {k}")
+    # the same checkpoint resumed by the command line under torchrun: the uninterrupted model
+    data, out = tmp_path / "circle.npy", tmp_path / "cli.vdae"
+    np.save(data, make_circle(600, random_state=0).X)
+    p = CHECKPOINT_PARAMS
+    cli = ["fit", str(data), "-o", str(out), "-q", "--seed", str(p["random_state"]),
+           "--prior", p["prior"], "--n-components", str(p["n_components"]),
+           "--epochs", str(p["epochs"]), "--checkpoint", str(cli_ckpt), "--resume",
+           "--checkpoint-interval", "0"]
+    cli += [f"--set={k}={list(p[k]) if isinstance(p[k], tuple) else p[k]}"
+            for k in ("n_neighbors", "batch_size", "decoder_hidden", "covariance_hidden")]
+    res = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                          "--nproc_per_node=2", "-m", "vdae.cli", *cli],
+                         env={**os.environ, "OMP_NUM_THREADS": "1"}, capture_output=True,
+                         text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "with 2 processes" in res.stdout
+    state, _ = VDAE.load(out)._get_state()
+    ref = load(dirs["ref"] / "rank0.npz")
+    weights = {k: v for k, v in state.items() if k.startswith(("decoder.", "covariance."))}
+    assert {k.replace(".", "__") for k in weights} == set(ref) - {"size", "distributed", "history"}
+    for k, v in weights.items():
+        np.testing.assert_array_equal(ref[k.replace(".", "__")], v, err_msg=f"cli: {k}")
 
 
 @pytest.mark.slow  # a 1-process and a 2-process SpectralNet fit, about 12-25 s on 2 cores
@@ -120,6 +144,7 @@ def test_data_parallel_spectralnet_matches_one_process(tmp_path):
         if k != "size":
             np.testing.assert_array_equal(r0[k], r1[k], err_msg=k)
     X = spectralnet_data()
+    np.testing.assert_array_equal(r0["gathered"], X[:-1])  # the shards of 999 rows, gathered
     exact = DiffusionMap(4, n_neighbors=SPECTRALNET_PARAMS["n_neighbors"]).fit(X)
 
     def sine(A):  # largest principal-angle sine to the exact map's first eigenspace (dim 3)

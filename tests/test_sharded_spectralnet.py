@@ -68,3 +68,15 @@ def test_shards_share_the_loss_and_sum_to_the_batch_gradient(cuts):
     assert losses[0].item() == pytest.approx(full.item(), rel=1e-10)
     torch.testing.assert_close(sum(out[k][1] for k in out), g_full, rtol=1e-8, atol=1e-12)
     assert not torch.allclose(out[0][1], g_full, rtol=0.05)  # one shard alone is not enough
+
+
+@pytest.mark.parametrize("n", [0, 1, 5, 999])
+@pytest.mark.parametrize("size", [1, 2, 3, 4])
+def test_shard_bounds_cover_every_row_once_in_order(n, size):
+    from vdae.engine.distributed import shard_bounds
+
+    bounds = [shard_bounds(n, rank, size) for rank in range(size)]
+    assert bounds[0][0] == 0 and bounds[-1][1] == n
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))  # contiguous, rank order
+    lengths = [stop - start for start, stop in bounds]
+    assert min(lengths) >= 0 and max(lengths) - min(lengths) <= 1

@@ -40,7 +40,7 @@ import torch.distributed as dist
 
 __all__ = ["world", "init_from_env", "broadcast_arrays", "broadcast_json", "shutdown",
            "on_rank0", "all_gather_json", "all_gather_bytes", "any_rank", "all_reduce_sum",
-           "all_reduce_gradients", "broadcast_module"]
+           "all_reduce_gradients", "broadcast_module", "shard_bounds", "gather_rows"]
 
 
 def world() -> tuple[int, int]:
@@ -130,6 +130,23 @@ def all_gather_bytes(data: bytes) -> list[bytes]:
     out = [torch.empty_like(buf) for _ in range(size)]
     dist.all_gather(out, buf)
     return [o[:int(s.item())].cpu().numpy().tobytes() for o, s in zip(out, sizes)]
+
+
+def shard_bounds(n: int, rank: int, size: int) -> tuple[int, int]:
+    """Rows [start, stop) of rank ``rank``'s share of n rows cut into ``size`` contiguous
+    shards whose lengths differ by at most one (rank order = row order)."""
+    base, extra = divmod(n, size)
+    start = rank * base + min(rank, extra)
+    return start, start + base + (rank < extra)
+
+
+def gather_rows(block: np.ndarray) -> np.ndarray:
+    """Every rank's ``block`` (its own rows, the same columns and dtype on every rank; it may
+    have no rows) stacked in rank order, on every rank: shape (Σ rows, …)."""
+    block = np.ascontiguousarray(block)
+    parts = all_gather_bytes(block.tobytes())
+    return np.concatenate([np.frombuffer(raw, dtype=block.dtype).reshape((-1,) + block.shape[1:])
+                           for raw in parts]).copy()
 
 
 def all_gather_json(obj) -> list:

@@ -20,7 +20,7 @@ from ..nn.mlp import make_mlp
 from ..nn.spectralnet import SpectralNetModule, rayleigh_quotient_loss, \
     sharded_rayleigh_quotient_loss
 from ..engine.distributed import all_reduce_gradients, all_reduce_sum, broadcast_arrays, \
-    broadcast_json, broadcast_module, on_rank0, world
+    broadcast_json, broadcast_module, gather_rows, on_rank0, shard_bounds, world
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from ..graph.diffusion import markov_normalize
 from .diffusion_map import DiffusionMap
@@ -173,7 +173,8 @@ class SpectralNet(PriorEstimator):
         module = self._build_module(X, op["D"], seed)
         self.history_ = self._train(module, X, op["K_alpha"], op["noise_sd"],
                                     torch_generator(rng, self.device_))
-        self._rayleigh_ritz(module, X, op["K_alpha"], op["degree"])
+        G = self._raw_outputs(module, X, op["D"])
+        self._rayleigh_ritz(module, G, op["K_alpha"], op["degree"])
         self._set_fitted(module, op, X.shape[1])
 
     def _fit_data_parallel(self, X: np.ndarray, rng: np.random.Generator, seed: int) -> None:
@@ -183,8 +184,10 @@ class SpectralNet(PriorEstimator):
         every rank starts from rank 0's weights and draws ⌈batch_size / world size⌉ edges per
         step from its own stream; the batch's moments are summed over ranks
         (:func:`~vdae.nn.spectralnet.sharded_rayleigh_quotient_loss`: one whitening, one loss
-        for all) and so are the gradients, so every rank takes the same Adam step. Rank 0's
-        Rayleigh–Ritz step on the whole graph is broadcast: all ranks end with the same module.
+        for all) and so are the gradients, so every rank takes the same Adam step. For the
+        Rayleigh–Ritz step every rank evaluates the network on its shard of the rows (the step's
+        O(n) network pass) and rank 0 gathers the outputs, solves the D × D problem on the whole
+        graph and broadcasts the result: all ranks end with the same module.
         A failure on rank 0 is raised on every rank.
         """
         rank, size = world()
@@ -195,7 +198,9 @@ class SpectralNet(PriorEstimator):
         gen = torch_generator(rng, self.device_)
         gen.manual_seed(int(rng.integers(0, 2**62)) + 7919 * rank)  # every rank its own edges
         self.history_ = self._train(module, X, op["K_alpha"], op["noise_sd"], gen, shards=size)
-        on_rank0(self._rayleigh_ritz, module, X, op["K_alpha"], op["degree"])
+        start, stop = shard_bounds(X.shape[0], rank, size)  # the network's outputs, sharded
+        G = gather_rows(self._raw_outputs(module, X[start:stop], op["D"]))
+        on_rank0(self._rayleigh_ritz, module, G, op["K_alpha"], op["degree"])
         broadcast_module(module)
         self.eigenvalues_ = broadcast_arrays(
             {"eigenvalues": self.eigenvalues_} if rank == 0 else None)["eigenvalues"]
@@ -294,9 +299,16 @@ class SpectralNet(PriorEstimator):
                            after_backward=after_backward)
 
     @torch.no_grad()
-    def _rayleigh_ritz(self, module, X, K_alpha, degree) -> None:
-        """Rotate, π-normalise and scale the outputs using the whole graph (see class doc)."""
-        G = batched_apply(module.raw, X, self.device_).astype(np.float64)
+    def _raw_outputs(self, module, X: np.ndarray, D: int) -> np.ndarray:
+        """The network's outputs before the Rayleigh–Ritz step, (n, m) → (n, D), float64."""
+        if X.shape[0] == 0:
+            return np.zeros((0, D))
+        return batched_apply(module.raw, X, self.device_).astype(np.float64)
+
+    @torch.no_grad()
+    def _rayleigh_ritz(self, module, G: np.ndarray, K_alpha, degree) -> None:
+        """Rotate, π-normalise and scale the outputs G (n, D) of the whole graph's points
+        (see class doc)."""
         pi = degree / degree.sum()
         mean = pi @ G
         Gc = G - mean
