@@ -205,8 +205,10 @@ def _tiles(j: torch.Tensor, D: int, sizes: tuple[int, ...] = (1, 2, 4, 8, 16, 32
 
     T is the size in ``sizes`` that minimises the work of :meth:`LatentDensity.log_sum_around`
     for latent dimension D: per tile, k D² gathered numbers and k D T products, so
-    (number of tiles) × (D + T). Returns ``order`` (b,) sorting the rows by j, ``tile`` and ``slot`` (b,), the tile
-    and position within it of each sorted row, ``ref`` (n_tiles,), each tile's j, and T.
+    (number of tiles) × (D + T).
+
+    Returns ``order`` (b,), sorting the rows by j; ``tile`` and ``slot`` (b,), the tile of each
+    sorted row and its position there; ``ref`` (n_tiles,), each tile's j; and T.
     """
     order = torch.argsort(j, stable=True)
     uniq, counts = torch.unique_consecutive(j[order], return_counts=True)
