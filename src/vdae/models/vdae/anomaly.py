@@ -58,8 +58,7 @@ import math
 
 import torch
 
-from ...graph.knn import KD_TREE_MAX_FEATURES, TreeSearch
-from .likelihood import ResidualLaw, k_nearest
+from .likelihood import ResidualLaw, nearest_rows
 from .metropolis import LatentDensity
 
 __all__ = ["RIDGE", "residual_variance", "latent_log_density",
@@ -67,34 +66,6 @@ __all__ = ["RIDGE", "residual_variance", "latent_log_density",
 
 #: τ / σ²: the ridge of the output law's covariance, relative to the mean squared residual.
 RIDGE = 1e-2
-
-
-def nearest_rows(queries: torch.Tensor, pool: torch.Tensor, k: int) -> torch.Tensor:
-    """Indices of the k rows of ``pool`` nearest to each query (Euclidean), nearest first.
-
-    A k-d tree (:class:`vdae.graph.knn.TreeSearch`) for CPU tensors of dimension at most
-    :data:`~vdae.graph.knn.KD_TREE_MAX_FEATURES`, else :func:`~.likelihood.k_nearest`'s distance
-    pass (a GPU, or high dimension). The two agree except where two rows are equally near to
-    float32 precision. With the tree here and in the Nyström extension the score went from
-    51–52k to 94–96k points/s on the sphere (D = 3) and from 39–57k to 68–79k on the torus
-    (D = 6): 2 000 reference points, 2 cores, old and new alternately in one sitting
-    (``experiments/benchmarks/anomaly.py``).
-
-    Parameters
-    ----------
-    queries : tensor of shape (b, D)
-    pool : tensor of shape (p, D)
-    k : int, 1 ≤ k ≤ p
-
-    Returns
-    -------
-    tensor of shape (b, k), int64, on the queries' device
-    """
-    if queries.device.type != "cpu" or pool.shape[1] > KD_TREE_MAX_FEATURES \
-            or queries.shape[0] == 0:
-        return k_nearest(queries, pool, k)
-    _, idx = TreeSearch(pool.detach().numpy()).kneighbors(queries.detach().numpy(), k)
-    return torch.as_tensor(idx)
 
 
 def residual_variance(residuals: torch.Tensor) -> float:
