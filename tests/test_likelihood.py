@@ -54,10 +54,10 @@ def test_a_draw_has_the_mean_and_covariance_of_the_k_nearest_residuals():
 
 
 def test_the_scores_tree_search_matches_the_distance_pass():
-    """vdae.models.vdae.anomaly.nearest_rows: a k-d tree at low D on the CPU, the distance pass
+    """vdae.models.vdae.likelihood.nearest_rows: a k-d tree at low D on the CPU, the distance pass
     above KD_TREE_MAX_FEATURES; both give the brute-force order (float64 reference)."""
     from vdae.graph.knn import KD_TREE_MAX_FEATURES
-    from vdae.models.vdae.anomaly import nearest_rows
+    from vdae.models.vdae.likelihood import nearest_rows
 
     rng = np.random.default_rng(1)
     for dim in (3, KD_TREE_MAX_FEATURES + 4):

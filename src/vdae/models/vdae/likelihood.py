@@ -97,10 +97,11 @@ def nearest_rows(queries: torch.Tensor, pool: torch.Tensor, k: int) -> torch.Ten
     pass (a GPU, or high dimension). The two agree except where two rows are equally near to
     float32 precision. Used by the output law's draws and by the score (the K anchors nearest
     to z: for 2000 points against 2000 anchors in R⁶, K = 16, 3.4–4.1 ms against 17.3 ms for
-    the distance pass, the same neighbours), and by the score's nearest reference point. With the tree here and in the
-    Nyström extension the score went from 51–52k to 94–96k points/s on the sphere (D = 3) and
-    from 39–57k to 68–79k on the torus (D = 6): 2 000 reference points, 2 cores, old and new
-    alternately in one sitting (``experiments/benchmarks/anomaly.py``).
+    the distance pass, the same neighbours), and by the score's nearest reference point. With
+    the tree here and in the Nyström extension the score went from 51–52k to 94–96k points/s
+    on the sphere (D = 3) and from 39–57k to 68–79k on the torus (D = 6): 2 000 reference
+    points, 2 cores, old and new alternately in one sitting
+    (``experiments/benchmarks/anomaly.py``).
 
     Parameters
     ----------
