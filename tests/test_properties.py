@@ -749,7 +749,8 @@ def cli_argv(draw, d):
         if draw(st.booleans()):
             argv += ["--data", pick(str(d / "data.npy"), str(d / "missing.npy"), "no_such")]
     elif cmd == "demo":  # never a valid call: the demo is a long job
-        argv += draw(st.sampled_from([["--bogus"], ["--quick=3"], ["--seed", "x"]]))
+        argv += draw(st.sampled_from([["--bogus"], ["--quick=3"], ["--seed", "x"],
+                                      ["--jobs", "0"], ["--jobs", "x"]]))
     return argv + draw(st.sampled_from([[], [], [], ["--bogus"], ["extra"]]))
 
 

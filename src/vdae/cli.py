@@ -262,7 +262,8 @@ def cmd_plot(args) -> None:
 def cmd_demo(args) -> None:
     from .demo import run_demo
 
-    out = run_demo(Path(args.output), quick=args.quick, seed=args.seed, verbose=not args.quiet)
+    out = run_demo(Path(args.output), quick=args.quick, seed=args.seed, verbose=not args.quiet,
+                   n_jobs=args.jobs)
     print(f"demo finished: figures, samples and summary in {out}")
 
 
@@ -364,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = add("demo", cmd_demo, "the main job: fit VDAEs on generated manifolds and write figures")
     s.add_argument("-o", "--output", default="out/demo", help="folder (default out/demo)")
     s.add_argument("--quick", action="store_true", help="fewer points and steps (a smoke test)")
+    s.add_argument("--jobs", type=int, default=None,
+                   help="data sets fitted at once, one process each (default: one per core)")
     return p
 
 

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import logging
 import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["run_demo", "evaluate_samples", "mixing_curve"]
+__all__ = ["run_demo", "evaluate_samples", "mixing_curve", "demo_processes"]
 
 log = logging.getLogger(__name__)
 
@@ -149,24 +150,59 @@ def _plot_mixing(curves: dict, stats: dict, name: str, path: Path) -> None:
     save_figure(fig, path)
 
 
-def _datasets(quick: bool, seed: int):
+def _jobs(bunny: bool = True) -> list[tuple[str, str, dict]]:
+    """The demo's data sets as (label, loader name, loader keywords), in summary order."""
+    jobs = [(name, name, {}) for name in MANIFOLDS]
+    jobs += [(f"{name}_noise{sd:g}", name, {"noise": sd}) for name, sd in NOISY]
+    return jobs + ([("bunny", "bunny", {})] if bunny else [])
+
+
+def _run_job(job: tuple[str, str, dict], out: Path, quick: bool, seed: int, threads: int,
+             verbose: bool) -> tuple[str, int, float, dict] | None:
+    """Fit one data set of the demo, save its model, samples and figures; return its summary
+    row (label, D, fit seconds, stats), or None when its data are missing (the bunny without
+    the data folder). ``threads``: torch's intra-op threads in this process (0: unchanged)."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    if threads > 0:  # this process's share of the cores, for torch and numpy's BLAS alike
+        torch.set_num_threads(threads)
+        with threadpool_limits(limits=threads, user_api="blas"):
+            return _run_job(job, out, quick, seed, 0, verbose)
     from .datasets import load_dataset
+    from .models import VDAE
 
-    n = 1000 if quick else 2000
-    for name in MANIFOLDS:
-        yield name, load_dataset(name, n_samples=n, random_state=seed), \
-            load_dataset(name, n_samples=2000, random_state=seed + 1000)
-    for name, sd in NOISY:
-        yield f"{name}_noise{sd:g}", load_dataset(name, n_samples=n, noise=sd, random_state=seed), \
-            load_dataset(name, n_samples=2000, noise=sd, random_state=seed + 1000)
+    label, name, kw = job
     try:
-        yield "bunny", load_dataset("bunny", n_samples=n, random_state=seed), \
-            load_dataset("bunny", n_samples=2000, random_state=seed + 1000)
+        data = load_dataset(name, n_samples=1000 if quick else 2000, random_state=seed, **kw)
+        fresh = load_dataset(name, n_samples=2000, random_state=seed + 1000, **kw)
     except FileNotFoundError as exc:
-        log.warning("skipping the bunny: %s", exc)
+        log.warning("skipping %s: %s", label, exc)
+        return None
+    budget = dict(epochs=30, encoder_epochs=60) if quick else {}
+    start = time.perf_counter()
+    model = VDAE(random_state=seed, verbose=int(verbose), **budget).fit(data.X)
+    fit_s = time.perf_counter() - start
+    model.save(out / f"{label}.vdae")
+    stats = _figures(label, model, data, fresh.X, out, seed)
+    return label, model.n_components_, fit_s, stats
 
 
-def run_demo(out: Path, *, quick: bool = False, seed: int = 0, verbose: bool = True) -> Path:
+def demo_processes(n_jobs: int | None, n_tasks: int) -> int:
+    """Worker processes for ``n_tasks`` demo fits: ``n_jobs``, or None: one per core, at most
+    ``n_tasks`` (a fit's small matrices keep a second core only partly busy, so two fits side
+    by side on two cores finish sooner than one after the other on both)."""
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)
+                               or n_jobs == 0 or n_jobs < -1):
+        raise ValueError(f"n_jobs must be a positive int, -1 or None; got {n_jobs!r}.")
+    from .metrics._common import n_usable_cpus
+
+    wanted = n_usable_cpus() if n_jobs in (None, -1) else n_jobs
+    return max(1, min(wanted, n_tasks))
+
+
+def run_demo(out: Path, *, quick: bool = False, seed: int = 0, verbose: bool = True,
+             n_jobs: int | None = None) -> Path:
     """Run the main job and return the output folder.
 
     Parameters
@@ -176,22 +212,50 @@ def run_demo(out: Path, *, quick: bool = False, seed: int = 0, verbose: bool = T
         ``summary.md``.
     quick : bool
         1000 points and short training (a smoke test of the pipeline; the figures are rougher).
+    seed : int
+        Seed of the data, the fits and the samplers.
+    verbose : bool
+        Print a line per data set (and, in one process, the fits' progress bars).
+    n_jobs : int or None
+        Data sets fitted at once, each in its own process with its share of the cores' torch
+        threads; 1: one after the other in this process; None or -1: one per core. Every data
+        set's figures depend only on its own fit, so the files are the same whatever the
+        order; a fit's digits depend on its thread count. Several processes are started by
+        multiprocessing's "spawn" method: from a script, call this under
+        ``if __name__ == "__main__":``.
     """
-    from .models import VDAE
-
+    jobs = _jobs()
+    procs = demo_processes(n_jobs, len(jobs))
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for name, data, fresh in _datasets(quick, seed):
-        kw = dict(epochs=30, encoder_epochs=60) if quick else {}
-        start = time.perf_counter()
-        model = VDAE(random_state=seed, verbose=int(verbose), **kw).fit(data.X)
-        fit_s = time.perf_counter() - start
-        model.save(out / f"{name}.vdae")
-        stats = _figures(name, model, data, fresh.X, out, seed)
-        rows.append((name, model.n_components_, fit_s, stats))
+
+    def report(row) -> None:
+        if row is not None:
+            rows.append(row)
+            if verbose:
+                name, D, fit_s, stats = row
+                print(f"  {name}: D={D} fit {fit_s:.0f}s GW×1000 {stats['gw']:.2f} "
+                      f"precision {stats['precision']:.3f}", flush=True)
+
+    if procs == 1:
+        for job in jobs:
+            report(_run_job(job, out, quick, seed, 0, verbose))
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        from .metrics._common import n_usable_cpus
+
+        threads = max(1, n_usable_cpus() // procs)
         if verbose:
-            print(f"  {name}: D={model.n_components_} fit {fit_s:.0f}s GW×1000 {stats['gw']:.2f} "
-                  f"precision {stats['precision']:.3f}", flush=True)
+            print(f"fitting {len(jobs)} data sets, {procs} at a time (one process each, "
+                  f"{threads} thread{'s' if threads > 1 else ''})", flush=True)
+        ctx = multiprocessing.get_context("spawn")  # no forked OpenMP state
+        with ProcessPoolExecutor(procs, mp_context=ctx) as pool:
+            run = partial(_run_job, out=out, quick=quick, seed=seed, threads=threads,
+                          verbose=False)
+            for row in pool.map(run, jobs):
+                report(row)
     (out / "summary.md").write_text(_summary(rows, quick))
     return out
 
