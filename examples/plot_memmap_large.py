@@ -3,7 +3,8 @@ Large data from a memory-mapped file
 ====================================
 
 A VDAE never needs the whole data set in memory at once: the k-nearest-neighbour graph is
-sparse (approximate NN-descent above 20 000 points), SpectralNet and the VDAE train on
+sparse (above 20 000 points: exact by k-d tree on low-dimensional data, NN-descent
+otherwise), SpectralNet and the VDAE train on
 minibatches, and ``transform`` and ``sample`` run in batches. The data may therefore be a
 memory-mapped ``.npy`` file, opened with ``np.load(path, mmap_mode="r")``: rows are gathered
 per minibatch and never copied whole. (On the command line, pass the ``.npy`` path:
@@ -14,9 +15,9 @@ with the SpectralNet prior — the encoder that scales linearly in n, and the de
 20 000 points — on short training
 budgets so that it runs in well under a minute. The same code runs unchanged on millions of
 rows (the README's Performance table: 1M points in about two minutes with the default
-budgets). Above 20 000 points the neighbour search switches to NN-descent (pynndescent),
-whose first call in a process spends about a minute compiling with numba; that is why this
-example stays at the exact-search limit.
+budgets). Above 20 000 points, data of more than 16 features or of intrinsic dimension
+above 4 are searched by NN-descent (pynndescent), whose first call in a process spends
+30–60 s compiling with numba; that is why this example stays at the exact-search limit.
 """
 
 # %%

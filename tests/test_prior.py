@@ -55,6 +55,34 @@ def test_approximate_neighbours_agree_with_exact():
     assert not np.any(ind_a == np.arange(3000)[:, None])  # self excluded
 
 
+
+def test_auto_search_is_exact_on_large_low_dimensional_data():
+    """Above 20 000 points, a 2-D surface in R^3 keeps the exact k-d tree (no NN-descent):
+    the neighbours are those of the exact search, and the index answers queries exactly."""
+    from vdae.graph.knn import EXACT_THRESHOLD, TreeSearch, auto_method
+
+    X = make_torus(EXACT_THRESHOLD + 5000, random_state=0).X
+    method, tree = auto_method(X, 10)
+    assert method == "exact" and isinstance(tree, TreeSearch)
+    ind, dist, index = nearest_neighbors(X, 10)
+    assert index.method == "exact"
+    rows = np.arange(0, len(X), 97)
+    d = np.linalg.norm(X[rows, None, :] - X[None, :, :], axis=2)
+    d[np.arange(len(rows)), rows] = np.inf
+    np.testing.assert_allclose(dist[rows], np.sort(d, axis=1)[:, :10], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("shape", [(20_000, 3), (25_000, 10), (25_000, 17)])
+def test_auto_search_goes_approximate_only_for_large_high_dimensional_data(shape):
+    """Up to 20 000 points: exact without a probe; a full-rank 10-D cloud (intrinsic dimension
+    above 4) and anything wider than 16 features: NN-descent."""
+    from vdae.graph.knn import auto_method
+
+    X = np.random.default_rng(0).normal(size=shape).astype(np.float32)
+    method, tree = auto_method(X, 10)
+    assert (method, tree) == (("exact", None) if shape[0] <= 20_000 else ("approximate", None))
+
+
 # ----------------------------------------------------------------- exact diffusion map
 @pytest.mark.parametrize("name", ["circle", "sphere", "flat_torus"])
 def test_exact_map_recovers_first_eigenspace(name, manifold_data, exact_maps):

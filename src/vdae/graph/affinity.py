@@ -13,8 +13,9 @@ neighbour (Zelnik-Manor & Perona, 2004), or, with ``bandwidth="median"``, one gl
 each point is its own neighbour (K_ii = 1), as in a full Gaussian kernel. Only O(n·k) entries are
 stored: no dense n × n matrix is built.
 
-Neighbours are exact (scikit-learn's trees / brute force) up to ``exact_threshold`` points and
-approximate above it (NN-descent, :mod:`pynndescent`), behind one interface.
+Neighbours are exact (a k-d tree or scikit-learn's search) up to 20 000 points and, above, on
+data of at most 16 features and low intrinsic dimension; approximate otherwise (NN-descent,
+:mod:`pynndescent`), behind one interface (:func:`vdae.graph.knn.nearest_neighbors`).
 """
 
 from __future__ import annotations

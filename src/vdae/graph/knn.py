@@ -1,5 +1,6 @@
-"""Nearest-neighbour search (exact up to 20 000 points, NN-descent above, one interface)
-and the intrinsic dimension estimated from neighbour distances."""
+"""Nearest-neighbour search (exact up to 20 000 points and on low-dimensional data above,
+NN-descent otherwise, one interface) and the intrinsic dimension estimated from neighbour
+distances."""
 
 from __future__ import annotations
 
@@ -9,11 +10,27 @@ from typing import Any, Literal
 import numpy as np
 
 __all__ = ["KNNIndex", "nearest_neighbors", "EXACT_THRESHOLD", "intrinsic_dimension",
-           "KD_TREE_MAX_FEATURES", "TreeSearch", "exact_search"]
+           "KD_TREE_MAX_FEATURES", "TreeSearch", "exact_search", "TREE_MAX_INTRINSIC_DIM",
+           "auto_method"]
 
 
-#: Above this many points ``method="auto"`` switches from exact to approximate neighbours.
+#: Above this many points ``method="auto"`` switches from exact to approximate neighbours,
+#: unless the data are low-dimensional (:func:`auto_method`).
 EXACT_THRESHOLD = 20_000
+
+#: Largest intrinsic dimension (:func:`intrinsic_dimension` of probe rows' neighbours) for
+#: which ``method="auto"`` keeps the exact k-d tree above :data:`EXACT_THRESHOLD` points, when
+#: there are at most :data:`KD_TREE_MAX_FEATURES` features. A tree query's cost grows
+#: exponentially with the intrinsic dimension; NN-descent's does not, but pynndescent compiles
+#: its numba kernels in every new process (30–36 s on 2 cores). Measured on 1M points in R^10
+#: (15 neighbours, 2 cores; the NN-descent figures exclude that compilation): a 2-D manifold,
+#: tree 7.5 s against NN-descent 13.2 s; tanh of a 4-D Gaussian (estimate 4.0), 23.7 s against
+#: 19.0 s; estimates of 4.7 and 5.4 projected 40 s and 69 s for the tree.
+TREE_MAX_INTRINSIC_DIM = 4.0
+
+#: Rows (evenly spaced) whose neighbours estimate the intrinsic dimension for
+#: :func:`auto_method`.
+_TREE_PROBE_ROWS = 2000
 
 #: Largest number of features for which :func:`exact_search` answers with a k-d tree (above,
 #: trees lose to scikit-learn's search). On 200 000 queries against 2 000 rows in R³ the tree
@@ -103,11 +120,42 @@ class KNNIndex:
             ind, dist = self._backend.query(Y, k=k)
         return ind.astype(np.int64), dist.astype(np.float32)
 
+def auto_method(X: np.ndarray, n_neighbors: int, n_jobs: int | None = None
+                ) -> tuple[str, TreeSearch | None]:
+    """What ``method="auto"`` picks for the rows of ``X`` (n_samples, n_features).
+
+    Exact up to :data:`EXACT_THRESHOLD` points. Above, with at most
+    :data:`KD_TREE_MAX_FEATURES` features, a k-d tree is built and the intrinsic dimension
+    estimated from the ``n_neighbors`` nearest neighbours of 2 000 evenly spaced rows: the
+    tree answers (exactly) when the estimate is at most :data:`TREE_MAX_INTRINSIC_DIM`, and
+    NN-descent otherwise, as it does for every wider data set. Deterministic: no random draw.
+
+    Returns
+    -------
+    method : {"exact", "approximate"}
+    tree : TreeSearch or None
+        The tree already built, when the exact search will use it.
+    """
+    n, m = X.shape
+    if n <= EXACT_THRESHOLD:
+        return "exact", None
+    if m > KD_TREE_MAX_FEATURES:
+        return "approximate", None
+    tree = TreeSearch(X, n_jobs)
+    probe = X[np.linspace(0, n - 1, min(n, _TREE_PROBE_ROWS)).astype(np.int64)]
+    dist, _ = tree.kneighbors(probe, min(n, max(n_neighbors, 3) + 1))
+    if intrinsic_dimension(dist[:, 1:]) <= TREE_MAX_INTRINSIC_DIM:
+        return "exact", tree
+    return "approximate", None
+
+
 def _build_index(
-    X: np.ndarray, n_neighbors: int, method: str, random_state: int | None, n_jobs: int | None
+    X: np.ndarray, n_neighbors: int, method: str, random_state: int | None, n_jobs: int | None,
+    tree: TreeSearch | None = None,
 ) -> tuple[KNNIndex, np.ndarray | None, np.ndarray | None]:
     if method == "exact":
-        return KNNIndex("exact", X.shape[0], exact_search(X, n_jobs)), None, None
+        search = tree if tree is not None else exact_search(X, n_jobs)
+        return KNNIndex("exact", X.shape[0], search), None, None
     from pynndescent import NNDescent
 
     index = NNDescent(
@@ -150,7 +198,10 @@ def nearest_neighbors(
     n_neighbors : int
         k, not counting the point itself; must be < n_samples.
     method : {"auto", "exact", "approximate"}
-        ``"auto"`` is exact up to :data:`EXACT_THRESHOLD` points, NN-descent above.
+        ``"auto"`` is exact up to :data:`EXACT_THRESHOLD` points, and above on data of at most
+        :data:`KD_TREE_MAX_FEATURES` features whose estimated intrinsic dimension is at most
+        :data:`TREE_MAX_INTRINSIC_DIM` (a k-d tree); NN-descent otherwise
+        (:func:`auto_method`).
     random_state : int or None
         Seed of the approximate search.
     n_jobs : int or None
@@ -163,10 +214,10 @@ def nearest_neighbors(
     index : KNNIndex
         Answers out-of-sample queries against ``X``.
     """
-    n = X.shape[0]
+    tree = None
     if method == "auto":
-        method = "exact" if n <= EXACT_THRESHOLD else "approximate"
-    index, ind, dist = _build_index(X, n_neighbors + 1, method, random_state, n_jobs)
+        method, tree = auto_method(X, n_neighbors, n_jobs)
+    index, ind, dist = _build_index(X, n_neighbors + 1, method, random_state, n_jobs, tree)
     if ind is None:
         dist, ind = index._backend.kneighbors(X, n_neighbors=n_neighbors + 1)
     ind, dist = _drop_self(np.asarray(ind, np.int64), np.asarray(dist, np.float32), n_neighbors)

@@ -45,7 +45,9 @@ class DiffusionMap(PriorEstimator):
     scale_neighbor : int or None, default=None
         Which neighbour sets σ_i; None means ``n_neighbors``.
     knn_method : {"auto", "exact", "approximate"}, default="auto"
-        Exact up to 20 000 points, NN-descent above.
+        Exact up to 20 000 points and on low-dimensional data above (a k-d tree: at most 16
+        features, intrinsic dimension at most 4), NN-descent otherwise
+        (:func:`vdae.graph.knn.auto_method`).
     eigen_solver : {"auto", "dense", "arpack", "shift_invert"}, default="auto"
         See :func:`vdae.graph.diffusion.choose_eigen_solver`.
     n_candidates : int, default=20

@@ -59,7 +59,9 @@ class SpectralNet(PriorEstimator):
     scale_neighbor : int or None, default=None
         Which neighbour sets the kernel scale σ_i; None means ``n_neighbors``.
     knn_method : {"auto", "exact", "approximate"}, default="auto"
-        Exact neighbours up to 20 000 points, NN-descent above.
+        Exact neighbours up to 20 000 points and on low-dimensional data above (a k-d tree:
+        at most 16 features, intrinsic dimension at most 4), NN-descent otherwise
+        (:func:`vdae.graph.knn.auto_method`).
     hidden : sequence of int, default=(256, 256, 256)
         Hidden widths of the network.
     activation : {"relu", "silu", "tanh", "leaky_relu"}, default="relu"
