@@ -81,9 +81,9 @@ def local_covariance_factors(
     for s in range(0, n, chunk):
         _, ind = search.kneighbors(Z64[s : s + chunk], n_neighbors=k)
         nbrs[s : s + chunk] = ind
-        P = Z64[ind]  # (c, k, D)
-        Pc = P - P.mean(axis=1, keepdims=True)
-        S = np.matmul(Pc.transpose(0, 2, 1), Pc) / k
+        P = np.take(Z64, ind, axis=0)  # (c, k, D), a fresh array: centred in place
+        P -= P.mean(axis=1, keepdims=True)
+        S = np.matmul(P.transpose(0, 2, 1), P) / k
         tr = np.trace(S, axis1=1, axis2=2)
         floor = 1e-12 * max(float(np.median(tr)), 1e-30)
         S += np.maximum(ridge * tr / D + floor, min_variance)[:, None, None] * eye
