@@ -4,20 +4,21 @@ Large data from a memory-mapped file
 
 A VDAE never needs the whole data set in memory at once: the k-nearest-neighbour graph is
 sparse (above 20 000 points: exact by k-d tree on low-dimensional data, NN-descent
-otherwise), SpectralNet and the VDAE train on
-minibatches, and ``transform`` and ``sample`` run in batches. The data may therefore be a
-memory-mapped ``.npy`` file, opened with ``np.load(path, mmap_mode="r")``: rows are gathered
-per minibatch and never copied whole. (On the command line, pass the ``.npy`` path:
+otherwise), SpectralNet and the VDAE train on minibatches, and ``transform`` and ``sample``
+run in batches. The data may therefore be a memory-mapped ``.npy`` file, opened with
+``np.load(path, mmap_mode="r")``: training gathers rows per minibatch and never copies the
+file whole (the neighbour search reads every row; a k-d tree, used on at most 16 columns,
+keeps a float64 copy of them). (On the command line, pass the ``.npy`` path:
 ``vdae fit data.npy -o model.vdae``.)
 
 This example writes 20 000 points of a noisy torus to disk, maps the file, and fits a VDAE
 with the SpectralNet prior — the encoder that scales linearly in n, and the default above
-20 000 points — on short training
-budgets so that it runs in well under a minute. The same code runs unchanged on millions of
-rows (the README's Performance table: 1M points in about two minutes with the default
-budgets). Above 20 000 points, data of more than 16 features or of intrinsic dimension
-above 4 are searched by NN-descent (pynndescent), whose first call in a process spends
-30–60 s compiling with numba; that is why this example stays at the exact-search limit.
+20 000 points — on short training budgets so that it runs in well under a minute. The same
+code runs unchanged on millions of rows (the Performance page, docs/performance.md: 1M points
+in R^10 in 85–160 s with the default budgets on 2 cores, depending on the machine's load).
+Above 20 000 points, data of more than 16 features or of intrinsic dimension above 4 are
+searched by NN-descent (pynndescent), whose first call in a process spends 30–60 s compiling
+with numba; that is why this example stays at the exact-search limit.
 """
 
 # %%
