@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics._common import n_usable_cpus
+
 __all__ = ["run_demo", "evaluate_samples", "mixing_curve", "demo_processes"]
 
 log = logging.getLogger(__name__)
@@ -150,25 +152,18 @@ def _plot_mixing(curves: dict, stats: dict, name: str, path: Path) -> None:
     save_figure(fig, path)
 
 
-def _jobs(bunny: bool = True) -> list[tuple[str, str, dict]]:
+def _jobs() -> list[tuple[str, str, dict]]:
     """The demo's data sets as (label, loader name, loader keywords), in summary order."""
     jobs = [(name, name, {}) for name in MANIFOLDS]
     jobs += [(f"{name}_noise{sd:g}", name, {"noise": sd}) for name, sd in NOISY]
-    return jobs + ([("bunny", "bunny", {})] if bunny else [])
+    return jobs + [("bunny", "bunny", {})]
 
 
-def _run_job(job: tuple[str, str, dict], out: Path, quick: bool, seed: int, threads: int,
+def _run_job(job: tuple[str, str, dict], out: Path, quick: bool, seed: int,
              verbose: bool) -> tuple[str, int, float, dict] | None:
     """Fit one data set of the demo, save its model, samples and figures; return its summary
     row (label, D, fit seconds, stats), or None when its data are missing (the bunny without
-    the data folder). ``threads``: torch's intra-op threads in this process (0: unchanged)."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    if threads > 0:  # this process's share of the cores, for torch and numpy's BLAS alike
-        torch.set_num_threads(threads)
-        with threadpool_limits(limits=threads, user_api="blas"):
-            return _run_job(job, out, quick, seed, 0, verbose)
+    the data folder)."""
     from .datasets import load_dataset
     from .models import VDAE
 
@@ -188,6 +183,18 @@ def _run_job(job: tuple[str, str, dict], out: Path, quick: bool, seed: int, thre
     return label, model.n_components_, fit_s, stats
 
 
+def _run_job_in_worker(job: tuple[str, str, dict], out: Path, quick: bool, seed: int,
+                       threads: int) -> tuple[str, int, float, dict] | None:
+    """:func:`_run_job` in a worker process, with ``threads`` torch and BLAS threads (its
+    share of the cores) and no progress bars."""
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(threads)
+    with threadpool_limits(limits=threads, user_api="blas"):
+        return _run_job(job, out, quick, seed, verbose=False)
+
+
 def demo_processes(n_jobs: int | None, n_tasks: int) -> int:
     """Worker processes for ``n_tasks`` demo fits: ``n_jobs``, or None: one per core, at most
     ``n_tasks`` (a fit's small matrices keep a second core only partly busy, so two fits side
@@ -195,8 +202,6 @@ def demo_processes(n_jobs: int | None, n_tasks: int) -> int:
     if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, int)
                                or n_jobs == 0 or n_jobs < -1):
         raise ValueError(f"n_jobs must be a positive int, -1 or None; got {n_jobs!r}.")
-    from .metrics._common import n_usable_cpus
-
     wanted = n_usable_cpus() if n_jobs in (None, -1) else n_jobs
     return max(1, min(wanted, n_tasks))
 
@@ -239,12 +244,10 @@ def run_demo(out: Path, *, quick: bool = False, seed: int = 0, verbose: bool = T
 
     if procs == 1:
         for job in jobs:
-            report(_run_job(job, out, quick, seed, 0, verbose))
+            report(_run_job(job, out, quick, seed, verbose))
     else:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-
-        from .metrics._common import n_usable_cpus
 
         threads = max(1, n_usable_cpus() // procs)
         if verbose:
@@ -252,8 +255,7 @@ def run_demo(out: Path, *, quick: bool = False, seed: int = 0, verbose: bool = T
                   f"{threads} thread{'s' if threads > 1 else ''})", flush=True)
         ctx = multiprocessing.get_context("spawn")  # no forked OpenMP state
         with ProcessPoolExecutor(procs, mp_context=ctx) as pool:
-            run = partial(_run_job, out=out, quick=quick, seed=seed, threads=threads,
-                          verbose=False)
+            run = partial(_run_job_in_worker, out=out, quick=quick, seed=seed, threads=threads)
             for row in pool.map(run, jobs):
                 report(row)
     (out / "summary.md").write_text(_summary(rows, quick))
