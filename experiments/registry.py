@@ -68,6 +68,12 @@ class DataSpec:
     image_shape : tuple of int or None
         The loader's ``Dataset.image_shape`` (None: not images), checked by :func:`load_split`;
         every method of the row gets it as its ``image_shape`` parameter (see :data:`SETTINGS`).
+    features : str or None
+        The feature network of :func:`vdae.metrics.image_quality` that scores the row's images
+        (FD, KID, precision / recall / density / coverage in its feature space); None: no such
+        network (point clouds, the rendered stand-in, and the COIL-20 rows: the library's
+        COIL-20 network reads the processed 32 × 32 images, these rows the unprocessed
+        128 × 128 ones).
     """
 
     name: str
@@ -80,6 +86,7 @@ class DataSpec:
     note: str
     source: str | None = None
     image_shape: tuple[int, ...] | None = None
+    features: str | None = None
 
     @property
     def dataset(self) -> str:
@@ -100,10 +107,10 @@ DATASETS: dict[str, DataSpec] = {s.name: s for s in (
              image_shape=(100, 80, 3)),
     DataSpec("frey", "Frey", 5, None, None, 393, "holdout",
              "Frey faces (28x20): 80 % train (1572), 20 % held out (393)",
-             image_shape=(28, 20)),
+             image_shape=(28, 20), features="frey"),
     DataSpec("mnist", "MNIST", 10, 10000, 2000, 1000, "test_split",
              "MNIST: 10 000 training images subsampled; reference: 1000 test images",
-             image_shape=(28, 28)),
+             image_shape=(28, 28), features="mnist"),
     DataSpec("coil20", "COIL-20", 10, None, None, 72, "holdout",
              "COIL-20 unprocessed (5 objects x 72 poses, 128x128): 80 % train, 20 % held out "
              "(72; GW then compares 72-point subsets)", image_shape=(128, 128)),

@@ -14,6 +14,11 @@ paper's protocol instead: the reference is the training set itself):
   of the model's latent → data map (:func:`experiments.registry.latent_pairs`);
 - ``mmd`` — Gaussian-kernel MMD² with the median bandwidth (unbiased), ``mmd_multiscale``;
 - ``precision`` / ``recall`` — k-NN support estimates (k = 3);
+- image rows with a feature network (:attr:`experiments.registry.DataSpec.features`: MNIST,
+  Frey): ``fd`` (Fréchet distance), ``kid`` / ``kid_std`` and ``feature_precision``,
+  ``feature_recall``, ``feature_density``, ``feature_coverage`` (k = 5), all in that network's
+  feature space (:func:`vdae.metrics.image_quality`), where pixel distances no longer tell a
+  sharp digit from a blurred one;
 - ``seconds`` — fitting plus sampling wall time.
 
 Beside the models, each (data set, seed) gets a *floor*: the training rows themselves scored as
@@ -160,9 +165,50 @@ def _append_record(path: Path, record: dict) -> None:
 
 
 # -------------------------------------------------------------------------- evaluation
+#: Keys that :func:`image_scores` adds to a record, in the order of the report's columns.
+IMAGE_KEYS = ("fd", "kid", "kid_std", "feature_precision", "feature_recall", "feature_density",
+              "feature_coverage")
+
+
+def image_scores(S: np.ndarray, X_eval: np.ndarray, features: str | None, *,
+                 seed: int = 0) -> dict[str, float]:
+    """Image metrics of samples ``S`` against ``X_eval`` in a feature network's space.
+
+    Parameters
+    ----------
+    S : ndarray of shape (n_generated, m)
+        Generated images, flattened, in [0, 1].
+    X_eval : ndarray of shape (n_eval, m)
+        Reference images.
+    features : str or None
+        A :func:`vdae.metrics.pretrained_features` name (its network is trained and cached on
+        first use); None: no image metrics (an empty dict).
+    seed : int
+        Seeds KID's subsets: 100 of min(1000, ⌊min(n_eval, n_generated) / 2⌋) rows each (half
+        the smaller set, so that the subsets differ).
+
+    Returns
+    -------
+    dict
+        :data:`IMAGE_KEYS`: ``fd`` (squared feature units), ``kid``, ``kid_std``, and the
+        feature-space precision / recall / density / coverage (k = 5).
+    """
+    if features is None:
+        return {}
+    from vdae.metrics import image_quality
+
+    q = image_quality(X_eval, S, features,
+                      kid_subset_size=max(2, min(1000, min(len(X_eval), len(S)) // 2)),
+                      random_state=seed, verbose=0)
+    return {"fd": q["fd"], "kid": q["kid"], "kid_std": q["kid_std"],
+            **{f"feature_{k}": q[k] for k in ("precision", "recall", "density", "coverage")}}
+
+
 def evaluate_model(model, method: str, X_eval: np.ndarray, *,
                    n_generated: int = N_GENERATED, seed: int = 0,
-                   sampling: dict[str, Any] | None = None) -> dict[str, Any]:
+                   sampling: dict[str, Any] | None = None,
+                   features: str | None = None,
+                   image_shape: tuple[int, ...] | None = None) -> dict[str, Any]:
     """Table-1 metrics of a fitted model against held-out data.
 
     Parameters
@@ -177,12 +223,18 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
     seed : int
     sampling : dict or None
         Extra keyword arguments of the model's ``sample`` (e.g. the VDAE's ``chain``).
+    features : str or None
+        The image rows' feature network (:func:`image_scores`); None: none.
+    image_shape : tuple of int or None
+        The shape of one image: the result then also holds ``mosaic``, the first
+        :data:`N_MOSAIC` samples tiled into one uint8 image (:func:`sample_mosaic`).
 
     Returns
     -------
     dict
         gw, gw_best, bilip_median, bilip_median_scale_free, mmd, mmd_multiscale, precision,
-        recall, sample_seconds, eval_seconds, n_generated.
+        recall, sample_seconds, eval_seconds, n_generated; with ``features``, also
+        :data:`IMAGE_KEYS`; with ``image_shape``, ``mosaic``.
     """
     from vdae.demo import evaluate_samples
     from vdae.metrics import median_bilipschitz, mmd2, mmd2_multiscale
@@ -198,9 +250,43 @@ def evaluate_model(model, method: str, X_eval: np.ndarray, *,
         bilip_median_scale_free=median_bilipschitz(Z, XZ, n_neighbors=10, scale_free=True),
         mmd=mmd2(X_eval, S, random_state=seed),
         mmd_multiscale=mmd2_multiscale(X_eval, S, random_state=seed),
-        n_generated=int(len(S)), sample_seconds=t1 - t0)
+        n_generated=int(len(S)), sample_seconds=t1 - t0,
+        **image_scores(S, X_eval, features, seed=seed))
     out["eval_seconds"] = time.perf_counter() - t1
+    if image_shape is not None:
+        out["mosaic"] = sample_mosaic(S, image_shape)
     return out
+
+
+N_MOSAIC = 64  # samples kept per image cell, as an 8 × 8 mosaic
+
+
+def sample_mosaic(S: np.ndarray, image_shape: tuple[int, ...], n: int = N_MOSAIC,
+                  pad: int = 1) -> np.ndarray:
+    """The first ``n`` rows of ``S`` (flattened images in [0, 1]) tiled √n per row, ``pad``
+    white pixels apart: a uint8 array of shape (rows·(h+pad)−pad, cols·(w+pad)−pad[, c])."""
+    h, w = image_shape[:2]
+    cols = max(1, int(math.ceil(math.sqrt(min(n, len(S))))))
+    rows = max(1, int(math.ceil(min(n, len(S)) / cols)))
+    canvas = np.ones(((h + pad) * rows - pad, (w + pad) * cols - pad) + tuple(image_shape[2:]))
+    for k, img in enumerate(S[: rows * cols]):
+        i, j = divmod(k, cols)
+        canvas[i * (h + pad):i * (h + pad) + h, j * (w + pad):j * (w + pad) + w] = \
+            np.clip(img.reshape(image_shape), 0, 1)
+    return np.round(255 * canvas).astype(np.uint8)
+
+
+def write_mosaic(mosaic: np.ndarray, path: Path) -> Path:
+    """Write a :func:`sample_mosaic` array as an RGB PNG (grey mosaics as three equal
+    channels, pixel for pixel), creating the folder; the file appears whole or not at all."""
+    import matplotlib.image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp.png")
+    rgb = np.repeat(mosaic[..., None], 3, axis=-1) if mosaic.ndim == 2 else mosaic
+    matplotlib.image.imsave(tmp, rgb)
+    os.replace(tmp, path)
+    return path
 
 
 def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.ndarray],
@@ -209,15 +295,17 @@ def _run_cell(dataset: str, method: str, seed: int, split: tuple[np.ndarray, np.
     t0 = time.perf_counter()
     model = registry.make_model(method, params, seed).fit(X_train)
     fit_s = time.perf_counter() - t0
+    spec = DATASETS[dataset]
     metrics = evaluate_model(model, method, X_eval, n_generated=n_generated, seed=seed,
-                             sampling=sampling)
+                             sampling=sampling, features=spec.features,
+                             image_shape=spec.image_shape)
     extra = model.fit_report()  # latent_dim, and what fit chose (the β-VAE's β)
     return {**metrics, **extra, "fit_seconds": fit_s,
             "seconds": fit_s + metrics["sample_seconds"]}
 
 
 def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_GENERATED,
-               seed: int = 0) -> dict[str, Any]:
+               seed: int = 0, features: str | None = None) -> dict[str, Any]:
     """The Table-1 metrics of the training rows themselves against the reference rows.
 
     Parameters
@@ -229,11 +317,14 @@ def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_
         Held-out reference rows.
     n_generated : int
     seed : int
+    features : str or None
+        The image rows' feature network (:func:`image_scores`); None: none.
 
     Returns
     -------
     dict
-        gw, gw_best, precision, recall, mmd (as in :func:`evaluate_model`) and n_generated.
+        gw, gw_best, precision, recall, mmd (as in :func:`evaluate_model`) and n_generated;
+        with ``features``, also :data:`IMAGE_KEYS`.
     """
     from vdae.demo import evaluate_samples
     from vdae.metrics import mmd2
@@ -241,13 +332,15 @@ def data_floor(X_train: np.ndarray, X_eval: np.ndarray, *, n_generated: int = N_
     rng = np.random.default_rng([seed, 7])
     S = X_train[np.sort(rng.choice(len(X_train), min(n_generated, len(X_train)), replace=False))]
     out = evaluate_samples(S, X_eval, seed=seed, gw_starts=GW_STARTS)
-    out.update(mmd=mmd2(X_eval, S, random_state=seed), n_generated=int(len(S)))
+    out.update(mmd=mmd2(X_eval, S, random_state=seed), n_generated=int(len(S)),
+               **image_scores(S, X_eval, features, seed=seed))
     return out
 
 
 def _floor_task(dataset: str, seed: int, cfg: dict[str, Any]) -> dict[str, Any]:
     X_train, X_eval = _split(dataset, seed, cfg["quick"], cfg["n_train"], cfg["n_eval"])
-    return data_floor(X_train, X_eval, n_generated=cfg["n_generated"], seed=seed)
+    return data_floor(X_train, X_eval, n_generated=cfg["n_generated"], seed=seed,
+                      features=cfg.get("features"))
 
 
 def _floors(run: "Table1Run", path: Path, datasets: Sequence[str], seed_list: Sequence[int],
@@ -257,7 +350,7 @@ def _floors(run: "Table1Run", path: Path, datasets: Sequence[str], seed_list: Se
     done = {(r["dataset"], r["seed"], r.get("config_id")): r for r in read_records(path)}
     todo = []
     for d in datasets:
-        cfg = {**config, "reference": DATASETS[d].reference}
+        cfg = {**config, "reference": DATASETS[d].reference, **_feature_config(d)}
         cid = config_id(cfg)
         for s in seed_list:
             if (d, s, cid) in done:
@@ -290,6 +383,13 @@ def _finish_floors(results, finish) -> None:
 
 
 # ----------------------------------------------------------------------------- driver
+def _feature_config(dataset: str) -> dict[str, str]:
+    """``{"features": name}`` for a row scored in a feature space, else empty, so that the
+    configuration ids of the other rows' cells and floors stay what they were."""
+    name = DATASETS[dataset].features
+    return {} if name is None else {"features": name}
+
+
 def _cells(datasets: Sequence[str], methods: Sequence[str], seeds: Sequence[int]):
     for d in datasets:
         for s in seeds:
@@ -422,7 +522,7 @@ def run_table1(
                                         overrides=(overrides or {}).get(method))
         spec = DATASETS[dataset]
         config = {"settings": params, "n_train": n_train, "n_eval": n_eval, "quick": quick,
-                  "n_generated": n_gen, "reference": spec.reference}
+                  "n_generated": n_gen, "reference": spec.reference, **_feature_config(dataset)}
         sampling = registry.cell_sampling(dataset, method)
         if sampling:  # only then: cells with default sampling keep their ids
             config["sampling"] = sampling
@@ -444,6 +544,10 @@ def run_table1(
         record = {"dataset": dataset, "method": method, "seed": seed, "config_id": cid,
                   **config, "note": DATASETS[dataset].note, **common}
         if exc is None:
+            mosaic = result.pop("mosaic", None)
+            if mosaic is not None:  # the cell's first samples, for the image figures
+                png = write_mosaic(mosaic, out / "samples" / f"{dataset}-{method}-seed{seed}.png")
+                record["samples_png"] = str(png.relative_to(out))
             record.update(result, status="ok")
         else:  # a failed cell is recorded and retried on the next run
             log.warning("cell %s/%s/seed %d failed: %s", dataset, method, seed, exc)
@@ -579,6 +683,52 @@ def _pr_text(precision: np.ndarray, recall: np.ndarray) -> str:
     return f"{np.nanmean(precision):.2f} / {np.nanmean(recall):.2f}"
 
 
+def _prdc_text(values: list[np.ndarray]) -> str:
+    """"p / r / d / c" as means over seeds ("–" when there are none)."""
+    if not len(values[0]) or np.isnan(values[0]).all():
+        return "–"
+    return " / ".join(f"{np.nanmean(v):.2f}" for v in values)
+
+
+_PRDC_KEYS = ("feature_precision", "feature_recall", "feature_density", "feature_coverage")
+
+
+def _image_sections(recs: list[dict], floors: list[dict], datasets: Sequence[str],
+                    methods: Sequence[str]) -> list[str]:
+    """The report's feature-space tables, for the rows of ``datasets`` that have a feature
+    network (none: no section)."""
+    rows = [d for d in datasets if DATASETS[d].features is not None]
+    if not rows:
+        return []
+
+    def floor(fmt):  # fmt(get) with get(key): that key's floor values of the row
+        return (lambda d: fmt(lambda key: _floor_values(floors, d, key))) if floors else None
+
+    def mean(v: np.ndarray) -> float:
+        return float(np.nanmean(v))
+    nets = ", ".join(f"{DATASETS[d].label}: `{DATASETS[d].features}`" for d in rows)
+    return [
+        "## Image quality in a feature space (image rows; mean (std) over seeds)", "",
+        "Each image row is scored in the feature space of a small convolutional network the "
+        f"library trains once per data set and caches (`vdae.metrics.pretrained_features`; {nets}),"
+        " against the same reference images as above: FD (Fréchet distance, squared feature "
+        "units) and KID (100 subsets), lower is better; precision / recall / density / "
+        "coverage (Naeem et al. 2020, k = 5), higher is better, read together (precision and "
+        "density stay high for blurred images; recall and coverage do not). Cells computed "
+        "before these columns existed: –.", "",
+        "FD:", "",
+        *_comparison_table(recs, rows, methods, "fd", None, mean, _mean_std,
+                           floor(lambda get: _mean_std(get("fd")))), "",
+        "KID:", "",
+        *_comparison_table(recs, rows, methods, "kid", None, mean, lambda v: _mean_std(v, 2),
+                           floor(lambda get: _mean_std(get("kid"), 2))), "",
+        "Precision / recall / density / coverage in the feature space:", "",
+        *_plain_table(recs, rows, methods, lambda d, m: _prdc_text(
+            [_values(recs, d, m, k) for k in _PRDC_KEYS]),
+            floor=floor(lambda get: _prdc_text([get(k) for k in _PRDC_KEYS]))), "",
+    ]
+
+
 def _floor_values(floors: list[dict], dataset: str, key: str) -> np.ndarray:
     vals = [r.get(key) for r in floors if r["dataset"] == dataset]
     return np.array([np.nan if v is None else float(v) for v in vals], dtype=np.float64)
@@ -688,6 +838,7 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         "", *_plain_table(recs, datasets, methods, lambda d, m: _mean_std(
             100 * _values(recs, d, m, "mmd"), 2),
             floor=floor("mmd", lambda v: _mean_std(100 * v, 2))), "",
+        *_image_sections(recs, fl, datasets, methods),
         "## Seconds (fit + sampling, mean over seeds)", "",
         *_plain_table(recs, datasets, methods, lambda d, m: _mean_std(
             _values(recs, d, m, "seconds"), 0)), "",

@@ -6,6 +6,8 @@ import torch
 from vdae import DiffusionMap, SpectralNet
 from vdae.datasets import make_circle, make_flat_torus, make_sphere
 
+from image_fixtures import tiny_registry  # noqa: F401  (a fixture shared by two modules)
+
 MANIFOLDS = {"circle": (make_circle, 2), "sphere": (make_sphere, 3),
              "flat_torus": (make_flat_torus, 4)}
 

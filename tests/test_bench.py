@@ -19,7 +19,10 @@ from experiments.figures import (
 from experiments.registry import (
     DATASETS, METHODS, PAPER_BILIP, PAPER_GW, QUICK_SETTINGS, SETTINGS, cell_settings, make_model,
 )
-from experiments.table1 import REQUIRED_KEYS, read_records, run_table1
+from experiments.table1 import (
+    IMAGE_KEYS, REQUIRED_KEYS, Table1Run, _feature_config, data_floor, image_scores, read_records,
+    run_table1, sample_mosaic, write_mosaic, write_table1_markdown,
+)
 
 TINY = {"vdae": {"epochs": 5, "encoder_epochs": 5, "prior": "exact"},
         "beta_vae": {"epochs": 3, "beta": 1.0}, "svae": {"epochs": 3}, "wgan": {"epochs": 3}}
@@ -174,6 +177,70 @@ def test_tiny_table1_writes_records_markdown_and_resumes(tmp_path):
     assert failed.n_new == 1 and failed.n_skipped == 1 and len(failed.failed) == 1
     assert read_records(tmp_path / "table1.json")[-1]["status"] == "failed"
     assert run_table1(tmp_path, methods=["svae"], **bad).n_new == 1
+
+
+def test_image_scores_are_image_quality_and_floors_of_identical_sets_are_perfect(tiny_registry):
+    from vdae.metrics import image_quality
+
+    _, _, Xte, _ = tiny_registry
+    real, gen = Xte[:40], Xte[40:]
+    got = image_scores(gen, real, "tiny", seed=3)
+    ref = image_quality(real, gen, "tiny", kid_subset_size=20, random_state=3, verbose=0)
+    assert tuple(got) == IMAGE_KEYS
+    assert got["fd"] == ref["fd"] and got["kid"] == ref["kid"]
+    assert (got["feature_recall"], got["feature_coverage"]) == (ref["recall"], ref["coverage"])
+    assert image_scores(gen, real, None) == {}
+    floor = data_floor(real, real, n_generated=40, features="tiny")  # the same 40 images
+    assert abs(floor["fd"]) < 1e-6 and floor["feature_precision"] == 1.0
+    assert floor["feature_recall"] == 1.0 and floor["feature_coverage"] == 1.0
+    assert "fd" not in data_floor(real, real, n_generated=40)
+
+
+def test_sample_mosaic_tiles_the_first_images_and_round_trips_through_png(tmp_path):
+    import matplotlib.image
+
+    S = np.random.default_rng(0).uniform(-0.5, 1.5, size=(70, 6)).astype(np.float32)
+    m = sample_mosaic(S, (3, 2))  # 64 of 70 images, 8 × 8, 1-pixel white gaps
+    assert m.shape == (8 * 4 - 1, 8 * 3 - 1) and m.dtype == np.uint8
+    np.testing.assert_array_equal(m[4:7, 3:5], np.round(255 * np.clip(S[9], 0, 1).reshape(3, 2)))
+    assert (m[3] == 255).all() and (m[:, 2] == 255).all()  # the gaps
+    rgb = sample_mosaic(S[:5, :6].repeat(2, axis=1), (2, 2, 3))  # 5 images: 3 per row, 2 rows
+    assert rgb.shape == (5, 8, 3)
+    back = matplotlib.image.imread(write_mosaic(m, tmp_path / "a" / "m.png"))
+    np.testing.assert_array_equal(np.round(back[..., 0] * 255).astype(np.uint8), m)
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["m.png"]  # no temporary left
+
+
+def test_only_rows_with_a_feature_network_change_their_configuration():
+    assert _feature_config("mnist") == {"features": "mnist"}
+    assert _feature_config("frey") == {"features": "frey"}
+    for d in ("circle", "torus", "bunny", "bulldog_standin", "coil20", "coil20_paper"):
+        assert _feature_config(d) == {}  # their cells and floors keep their ids
+
+
+def test_report_has_feature_space_tables_for_image_rows_only(tmp_path):
+    def rec(method, seed, fd, p):
+        return {"dataset": "mnist", "method": method, "seed": seed, "n_train": 100,
+                "n_eval": 50, "gw": 5.0, "precision": 1.0, "recall": 1.0, "fd": fd,
+                "kid": fd / 10, "feature_precision": p, "feature_recall": 0.5,
+                "feature_density": 1.0, "feature_coverage": 0.25}
+    run = Table1Run(tmp_path / "t.json", tmp_path / "t.md")
+    run.records = [rec("vdae", 0, 40.0, 0.9), rec("vdae", 1, 60.0, 0.7), rec("wgan", 0, 90.0, 0.5)]
+    run.floors = [{"dataset": "mnist", "seed": 0, "fd": 30.0, "kid": 3.0,
+                   "feature_precision": 1.0, "feature_recall": 1.0, "feature_density": 1.0,
+                   "feature_coverage": 1.0}]
+    md = write_table1_markdown(run, ["circle", "mnist"], ["wgan", "vdae"], command=None,
+                               commit="x", quick=False).read_text()
+    section = md[md.index("## Image quality in a feature space"):md.index("## Seconds")]
+    assert "| MNIST | 90.0 | **50.0 (14.1)** | 30.0 | 1–2 |" in section  # FD, lowest in bold
+    assert "| MNIST | 9.00 | **5.00 (1.41)** | 3.00 | 1–2 |" in section  # KID
+    assert "| MNIST | 0.50 / 0.50 / 1.00 / 0.25 | 0.80 / 0.50 / 1.00 / 0.25 | 1.00 / 1.00 / " \
+           "1.00 / 1.00 |" in section
+    assert "| Circle |" not in section  # point clouds have no feature network
+    run.records = [r for r in run.records if r["dataset"] != "mnist"]
+    md = write_table1_markdown(run, ["circle"], ["wgan", "vdae"], command=None, commit="x",
+                               quick=False).read_text()
+    assert "Image quality" not in md
 
 
 def test_declared_sampling_options_reach_the_cell_and_its_id(tmp_path, monkeypatch):

@@ -27,6 +27,9 @@ from vdae.metrics import (
 )
 from vdae.metrics import _pretrained
 
+from image_fixtures import SHAPE, bars
+from image_fixtures import TINY_FEATURES as TINY
+
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
@@ -193,44 +196,6 @@ def test_bad_parameters():
 
 
 # -------------------------------------------------------------- feature networks, cache
-SHAPE = (12, 8)
-
-
-def bars(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Noisy 12 × 8 images of a horizontal (label 0) or vertical (label 1) bar."""
-    rng = np.random.default_rng(seed)
-    y = rng.integers(0, 2, n)
-    X = rng.uniform(0, 0.2, size=(n, *SHAPE)).astype(np.float32)
-    for i in range(n):
-        if y[i]:
-            X[i, :, rng.integers(0, SHAPE[1])] = 1.0
-        else:
-            X[i, rng.integers(0, SHAPE[0]), :] = 1.0
-    return X.reshape(n, -1), y
-
-
-TINY = {"n_features": 16, "channels": (4, 8), "epochs": 6, "batch_size": 32,
-        "learning_rate": 1e-2, "dropout": 0.1}
-
-
-@pytest.fixture
-def tiny_registry(monkeypatch, tmp_path):
-    """A "tiny" data set in the registry, an empty cache folder, and a count of its loads."""
-    calls = []
-    Xtr, ytr = bars(240, 0)
-    Xte, yte = bars(80, 1)
-
-    def load():
-        calls.append(1)
-        return Xtr, ytr, Xte, yte
-
-    spec = _pretrained._Spec(load, SHAPE, "tiny bars", TINY)
-    monkeypatch.setitem(_pretrained.FEATURE_DATASETS, "tiny", spec)
-    monkeypatch.setattr(_pretrained, "_LOADED", {})
-    monkeypatch.setenv("VDAE_CACHE", str(tmp_path / "cache"))
-    return calls, tmp_path / "cache", Xte, yte
-
-
 def test_cache_round_trip(tiny_registry):
     calls, cache, Xte, yte = tiny_registry
     assert feature_cache_dir() == cache

@@ -90,8 +90,11 @@ def main() -> None:
                              "network (pretrained_features, 99.2%% test accuracy; trained and "
                              "cached on first use) or an MLP trained on the 10 000 images")
     parser.add_argument("--save", help="save the fitted VDAE to this file")
+    parser.add_argument("--n-train", type=int, default=10000,
+                        help="training images (of MNIST's 60 000) the VDAE is fitted to")
     args = parser.parse_args()
-    tr, te = load_mnist("train", 10000, random_state=0), load_mnist("test", 1000, random_state=0)
+    tr = load_mnist("train", args.n_train, random_state=0)
+    te = load_mnist("test", 1000, random_state=0)
     X, y, Xt, yt = tr.X, tr.y, te.X, te.y
     if args.model:
         model = VDAE.load(args.model)
