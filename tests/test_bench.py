@@ -352,6 +352,23 @@ def test_figures_write_pngs_on_tiny_settings(tmp_path):
     assert stats["data"]["modes_covered"] == 25 and stats["data"]["gap_fraction"] < 0.05
 
 
+def test_image_sample_figure_reads_the_table_mosaics(tmp_path):
+    from experiments.figures import fig_image_samples
+    from experiments.table1 import _append_record
+
+    ctx = _tiny_context(tmp_path / "table")  # figures go to table/figures, mosaics beside
+    table = ctx.out.parent
+    rng = np.random.default_rng(0)
+    for m in ("reference", "wgan", "vdae"):
+        write_mosaic(sample_mosaic(rng.uniform(size=(64, 100 * 80 * 3)), (100, 80, 3)),
+                     table / "samples" / f"bulldog_standin-{m}-seed0.png")
+    _append_record(table / "table1.json", {"dataset": "bulldog_standin", "method": "vdae",
+                                           "seed": 0, "gw": 14.1, "status": "ok"})
+    paths = fig_image_samples(ctx, datasets=("bulldog_standin", "frey"))  # frey: no mosaics
+    assert [p.name for p in paths] == ["samples_bulldog_standin.png"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and paths[0].stat().st_size > 50_000
+
+
 def test_figure_skips_cleanly_when_its_data_set_is_missing(tmp_path, monkeypatch, caplog):
     monkeypatch.setenv("VDAE_DATA", str(tmp_path / "no_data_here"))
     ctx = _tiny_context(tmp_path)
@@ -374,17 +391,13 @@ def test_bench_parser_wiring():
         parser.parse_args(["bench", "table1", "--datasets", "cifar10"])
 
 
-def test_digit_classifier_is_cached_as_safetensors(tmp_path):
-    from experiments.figures import load_or_train_digit_classifier
-    from vdae.datasets import load_dataset
+def test_same_class_distance_hand_computed():
+    from experiments.figures import same_class_distance
 
-    try:
-        clf, acc = load_or_train_digit_classifier(tmp_path, n_train=2000, epochs=1)
-    except FileNotFoundError:
-        pytest.skip("MNIST is not in the data folder")
-    files = list(tmp_path.glob("*.safetensors"))
-    assert len(files) == 1 and not list(tmp_path.glob("*.pt")) and 0.7 < acc <= 1
-    again, acc2 = load_or_train_digit_classifier(tmp_path, n_train=2000, epochs=1)  # from cache
-    X = load_dataset("mnist", split="test", n_samples=300, random_state=0).X
-    np.testing.assert_array_equal(clf.predict(X), again.predict(X))
-    assert acc2 == acc
+    # class 0 at x = 0, 1, ..., 9 and class 1 at x = 100, 102, ..., 118 (one coordinate)
+    X = np.concatenate([np.arange(10.0), 100 + 2 * np.arange(10.0)])[:, None]
+    y = np.repeat([0, 1], 10)
+    Xq, yq = np.array([[0.0], [-1.0], [100.0]]), np.array([0, 0, 1])
+    # 3rd nearest of its class: 2 (for 0), 3 (for -1), 4 (for 100): median 3
+    assert same_class_distance(X, y, Xq, yq, k=3) == 3.0
+    assert same_class_distance(X, y, Xq[2:], yq[2:], k=10) == 18.0
