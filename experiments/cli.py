@@ -65,7 +65,7 @@ def cmd_figures(args: argparse.Namespace) -> None:
 
     _set_threads(args.threads)
     start = time.perf_counter()
-    ctx = FigureContext.make(args.out, quick=args.quick, seed=args.seed, cache_dir=args.cache)
+    ctx = FigureContext.make(args.out, quick=args.quick, seed=args.seed)
     for name, result in run_figures(ctx, args.only).items():
         if isinstance(result, str):
             print(f"{name}: {result}")
@@ -123,7 +123,6 @@ def add_bench_parser(subparsers) -> argparse.ArgumentParser:
     f.add_argument("--only", nargs="+", choices=list(FIGURES), metavar="NAME",
                    help=f"subset of: {', '.join(FIGURES)}")
     f.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    f.add_argument("--cache", help="digit-classifier cache folder (default: <out>/../cache)")
     f.add_argument("--threads", type=_positive_int, help=_THREADS_HELP)
     f.set_defaults(func=cmd_figures)
     return bench

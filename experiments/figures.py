@@ -47,8 +47,6 @@ class FigureContext:
     ----------
     out : Path
         Folder of the PNGs (and small JSON files of the numbers shown).
-    cache_dir : Path
-        Where the digit classifier's weights are cached (safetensors).
     quick : bool
         Smaller data and short training (rough figures).
     seed : int
@@ -68,7 +66,6 @@ class FigureContext:
     """
 
     out: Path
-    cache_dir: Path
     quick: bool = False
     seed: int = 0
     n_points: int = 2000
@@ -79,14 +76,12 @@ class FigureContext:
     skipped: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def make(cls, out: str | Path, *, quick: bool = False, seed: int = 0,
-             cache_dir: str | Path | None = None) -> "FigureContext":
-        """The full or the ``--quick`` context; the cache defaults to ``<out>/../cache``."""
+    def make(cls, out: str | Path, *, quick: bool = False, seed: int = 0) -> "FigureContext":
+        """The full or the ``--quick`` context."""
         out = Path(out)
-        cache = Path(cache_dir) if cache_dir is not None else out.parent / "cache"
         if not quick:
-            return cls(out, cache, seed=seed)
-        return cls(out, cache, quick=True, seed=seed, n_points=800, n_mnist=2000,
+            return cls(out, seed=seed)
+        return cls(out, quick=True, seed=seed, n_points=800, n_mnist=2000,
                    model_params={"vdae": {"epochs": 40, "encoder_epochs": 40},
                                  "wgan": {"epochs": 40}, "beta_vae": {"epochs": 40},
                                  "svae": {"epochs": 40}}, gan_steps=3000)
@@ -247,7 +242,8 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
     (:func:`vdae.metrics.pretrained_features`, trained once and cached). The JSON beside the
     PNG also holds each chain kind's movement: the median pixel distance between a chain's
     first and fifth states over the median distance of a test image to its 10th nearest
-    same-class training image.
+    same-class training image, for the decoder's means (the chain's own movement) and for the
+    emitted draws (which add the output law's residual detail even to a chain that stays put).
     """
     from vdae.datasets import load_dataset
     from vdae.metrics import class_retention, pretrained_features
@@ -260,18 +256,22 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
     idx = np.concatenate([rng.choice(np.flatnonzero(test.y == d), seeds_per_digit, False)
                           for d in range(10)])
     y, seeds = test.y[idx], test.X[idx]
-    walks, acceptance = {}, {}
-    walks["jumps"], acceptance["jumps"] = model.metropolis_walk(
-        seeds, n_steps, random_state=ctx.seed, jump_kernels=jump_kernels)
-    walks["local"], acceptance["local"] = model.metropolis_walk(seeds, n_steps,
-                                                                random_state=ctx.seed)
-    walks["paper"] = model.random_walk(seeds, n_steps, random_state=ctx.seed)
+    walks, means, acceptance = {}, {}, {}
+    for chain, jumps in (("jumps", jump_kernels), ("local", 0)):
+        for noise, out in ((True, walks), (False, means)):  # the same chain, emitted two ways
+            out[chain], acceptance[chain] = model.metropolis_walk(
+                seeds, n_steps, random_state=ctx.seed, jump_kernels=jumps, noise=noise)
+    for noise, out in ((True, walks), (False, means)):
+        out["paper"] = model.random_walk(seeds, n_steps, random_state=ctx.seed, noise=noise)
     ref = same_class_distance(train.X, train.y, seeds, y)
+
+    def moved(walk: np.ndarray) -> float:
+        return float(np.median(np.linalg.norm(walk[5] - walk[1], axis=-1))) / ref
     retention, movement = {}, {}
     for chain, walk in walks.items():  # walk: (T+1, C, 784)
         labels = judge.predict(walk.reshape(-1, 784)).reshape(n_steps + 1, -1)
         retention[chain] = class_retention(labels, y)
-        movement[chain] = float(np.median(np.linalg.norm(walk[5] - walk[1], axis=-1))) / ref
+        movement[chain] = {"draws": moved(walk), "means": moved(means[chain])}
         if chain == "jumps":
             per_digit = [class_retention(labels[:, y == d], y[y == d]) for d in range(10)]
     rows = walks["jumps"][:, ::seeds_per_digit].transpose(1, 0, 2)  # first chain per digit
@@ -283,18 +283,20 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
                  "column t = step t (t = 0: the seed, a test image)")
     for d in range(10):
         a2.plot(per_digit[d], lw=0.7, alpha=0.5, label=str(d))
-    labels_ = {"jumps": f"Metropolis, jumps (moves {movement['jumps']:.2f})",
-               "local": f"Metropolis, local steps (moves {movement['local']:.2f})",
-               "paper": f"Algorithm 2 (moves {movement['paper']:.2f})"}
+    names = {"jumps": "Metropolis, jumps", "local": "Metropolis, local steps",
+             "paper": "Algorithm 2"}
+    labels_ = {c: f"{n} (moves {movement[c]['means']:.2f} / {movement[c]['draws']:.2f})"
+               for c, n in names.items()}
     for chain, style in (("jumps", "k-o"), ("local", "k:s"), ("paper", "k--.")):
         a2.plot(retention[chain], style, lw=2 if chain == "jumps" else 1.2, ms=4,
                 label=labels_[chain])
     a2.set(xlabel="walk step t", ylabel="fraction still classified as the seed's digit",
            ylim=(0, 1.02), title=f"class retention ({len(idx)} chains; judge's test accuracy "
            f"{judge.score(test.X, test.y):.3f})")
-    a2.legend(ncol=2, fontsize=7, loc="lower left")
-    a2.text(0.98, 0.02, "moves: median distance from state 1 to state 5\nover a test image's "
-            "10th same-class distance", transform=a2.transAxes, ha="right", fontsize=7)
+    a2.legend(ncol=2, fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 0.1))
+    a2.text(0.98, 0.02, "moves: median distance from state 1 to state 5 over a test\nimage's "
+            "10th same-class distance (decoder's means / output-law draws)",
+            transform=a2.transAxes, ha="right", fontsize=7)
     (ctx.out / "fig5_retention.json").parent.mkdir(parents=True, exist_ok=True)
     (ctx.out / "fig5_retention.json").write_text(json.dumps(
         {"retention": retention["jumps"].tolist(),

@@ -335,7 +335,7 @@ def test_grid_sample_quality_on_hand_made_points():
 
 # ------------------------------------------------------------------------------- figures
 def _tiny_context(tmp_path):
-    return FigureContext(tmp_path / "figures", tmp_path / "cache", quick=True, n_points=300,
+    return FigureContext(tmp_path / "figures", quick=True, n_points=300,
                          model_params={"vdae": TINY["vdae"], "wgan": {"epochs": 2},
                                        "beta_vae": {"epochs": 2}, "svae": {"epochs": 2}},
                          gan_steps=200)
