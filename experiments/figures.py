@@ -30,7 +30,7 @@ import numpy as np
 from vdae import plotting
 
 __all__ = ["FigureContext", "FIGURES", "run_figures", "grid_sample_quality",
-           "same_class_distance", "fig_image_samples",
+           "fig_image_samples",
            "fig2_loop_walk", "fig3_bulldog", "fig4_walks_bursts", "fig5_mnist",
            "fig6_gaussian_grid", "fig_quality_vs_steps",
            "fig_quality_vs_steps_images"]
@@ -214,17 +214,6 @@ def fig4_walks_bursts(ctx: FigureContext) -> list[Path]:
 
 
 # ------------------------------------------------------------------------------ Fig. 5
-def same_class_distance(X: np.ndarray, y: np.ndarray, Xq: np.ndarray, yq: np.ndarray,
-                        k: int = 10) -> float:
-    """Median distance (pixels) from each query image to its k-th nearest training image of
-    the same class: the scale against which a walk's movement is read (issue 18, item 3)."""
-    from sklearn.neighbors import NearestNeighbors
-
-    dist = [NearestNeighbors(n_neighbors=k).fit(X[y == c]).kneighbors(Xq[yq == c])[0][:, k - 1]
-            for c in np.unique(yq)]
-    return float(np.median(np.concatenate(dist)))
-
-
 @_skips_missing_data
 def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
                jump_kernels: int = 10) -> list[Path]:
@@ -246,7 +235,7 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
     emitted draws (which add the output law's residual detail even to a chain that stays put).
     """
     from vdae.datasets import load_dataset
-    from vdae.metrics import class_retention, pretrained_features
+    from vdae.metrics import class_retention, pretrained_features, same_class_distance
 
     judge = pretrained_features("mnist", verbose=0)
     train = load_dataset("mnist", split="train", n_samples=ctx.n_mnist, random_state=ctx.seed)

@@ -678,7 +678,7 @@ def _plain_table(records, datasets, methods, fmt, floor=None) -> list[str]:
 
 def _pr_text(precision: np.ndarray, recall: np.ndarray) -> str:
     """"precision / recall" as means over seeds ("–" when there are none)."""
-    if not len(precision):
+    if not len(precision) or np.isnan(precision).all():
         return "–"
     return f"{np.nanmean(precision):.2f} / {np.nanmean(recall):.2f}"
 

@@ -389,15 +389,3 @@ def test_bench_parser_wiring():
     assert b.func is cmd_figures and b.only == ["fig2", "fig6"] and b.out == "results/figures"
     with pytest.raises(SystemExit):
         parser.parse_args(["bench", "table1", "--datasets", "cifar10"])
-
-
-def test_same_class_distance_hand_computed():
-    from experiments.figures import same_class_distance
-
-    # class 0 at x = 0, 1, ..., 9 and class 1 at x = 100, 102, ..., 118 (one coordinate)
-    X = np.concatenate([np.arange(10.0), 100 + 2 * np.arange(10.0)])[:, None]
-    y = np.repeat([0, 1], 10)
-    Xq, yq = np.array([[0.0], [-1.0], [100.0]]), np.array([0, 0, 1])
-    # 3rd nearest of its class: 2 (for 0), 3 (for -1), 4 (for 100): median 3
-    assert same_class_distance(X, y, Xq, yq, k=3) == 3.0
-    assert same_class_distance(X, y, Xq[2:], yq[2:], k=10) == 18.0

@@ -28,6 +28,7 @@ from vdae.metrics import (
     mmd2_multiscale,
     parameter_uniformity,
     precision_recall,
+    same_class_distance,
     train_digit_classifier,
 )
 from vdae.metrics._gromov import _gw_uniform, _normalised_distances
@@ -474,3 +475,21 @@ def test_manifold_metrics_on_the_circle():
     assert coverage(half, exact, radius=0.01 * manifold.diameter) == pytest.approx(0.5, abs=0.03)
     with pytest.raises(TypeError, match="manifold"):
         manifold_distance(exact, object())
+
+
+def test_same_class_distance_hand_computed():
+    # class 0 at x = 0, 1, ..., 9 and class 1 at x = 100, 102, ..., 118 (one coordinate)
+    X = np.concatenate([np.arange(10.0), 100 + 2 * np.arange(10.0)])[:, None]
+    y = np.repeat([0, 1], 10)
+    Xq, yq = np.array([[0.0], [-1.0], [100.0]]), np.array([0, 0, 1])
+    # 3rd nearest of its class: 2 (for 0), 3 (for -1), 4 (for 100): median 3
+    assert same_class_distance(X, y, Xq, yq, n_neighbors=3) == 3.0
+    assert same_class_distance(X, y, Xq[2:], yq[2:], n_neighbors=10) == 18.0
+    with pytest.raises(ValueError, match="class 0 has 10 rows in X, fewer than n_neighbors=11"):
+        same_class_distance(X, y, Xq, yq, n_neighbors=11)
+    with pytest.raises(ValueError, match="queries"):
+        same_class_distance(X, y, np.zeros((3, 2)), yq)
+    with pytest.raises(ValueError, match="query_labels 2"):
+        same_class_distance(X, y, Xq, yq[:2])
+    with pytest.raises(TypeError, match="integer class labels"):
+        same_class_distance(X, y.astype(float), Xq, yq)

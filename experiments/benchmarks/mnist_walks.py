@@ -54,84 +54,92 @@ import json
 import time
 
 import numpy as np
-import torch
-from sklearn.neighbors import NearestNeighbors
 
 from vdae import VDAE
-from vdae._torch import to_tensor
 from vdae.datasets import load_mnist
-from vdae.metrics import pretrained_features, train_digit_classifier
-from vdae.models.vdae.metropolis import metropolis_walk
+from vdae.metrics import pretrained_features, same_class_distance, train_digit_classifier
 
-SAMPLERS = {
-    "Metropolis, local steps": dict(),
-    "Metropolis, local steps s=0.5": dict(scale=0.5),
-    "Metropolis, jumps k=10": dict(jump_kernels=10, jump_probability=1.0),
-    "Metropolis, half jumps k=10": dict(jump_kernels=10, jump_probability=0.5),
-}
+#: (name, chain, keyword arguments of ``metropolis_walk`` or None for Algorithm 2)
+SAMPLERS = (
+    ("Metropolis, local steps", {}),
+    ("Metropolis, jumps k=10 (half)", {"jump_kernels": 10}),
+    ("Algorithm 2 (the paper's walk)", None),
+)
 
 
-def same_class_reference(X, y, Xt, yt) -> float:
-    """Median distance of a test image to its 10th nearest training image of its class."""
-    dist = []
-    for c in np.unique(y):
-        nn = NearestNeighbors(n_neighbors=10).fit(X[y == c])
-        dist.append(nn.kneighbors(Xt[yt == c])[0][:, 9])
-    return float(np.median(np.concatenate(dist)))
+def walk(model, seeds: np.ndarray, opts: dict | None, noise: bool) -> tuple[np.ndarray, float]:
+    """10 steps of one sampler from each seed: the trajectory (11, n, 784) and the acceptance
+    rate (NaN for Algorithm 2); the same chain for ``noise`` True and False."""
+    if opts is None:
+        return model.random_walk(seeds, 10, random_state=1, noise=noise), float("nan")
+    return model.metropolis_walk(seeds, 10, random_state=1, noise=noise, **opts)
+
+
+def one_fit(model, clf, seeds: np.ndarray, labels: np.ndarray, ref: float) -> dict:
+    """Reconstruction and per-sampler figures of one fitted model (printed and returned)."""
+    rec = model.inverse_transform(model.transform(seeds))
+    out = {"D": int(model.n_components_), "mse": float(np.mean((rec - seeds) ** 2)),
+           "recon_class": float(np.mean(clf.predict(rec) == labels))}
+    print(f"D = {out['D']}; reconstructions: MSE {out['mse']:.4f}, class kept "
+          f"{out['recon_class']:.2f}")
+    print(f"{'sampler':32s} {'accept':>6s} {'move means':>10s} {'move draws':>10s} "
+          f"{'class@5':>7s} {'class@10':>8s}")
+    for name, opts in SAMPLERS:
+        draws, rate = walk(model, seeds, opts, True)
+        means, _ = walk(model, seeds, opts, False)
+        moved = [float(np.median(np.linalg.norm(w[5] - w[1], axis=-1))) / ref
+                 for w in (means, draws)]
+        keep = [float(np.mean(clf.predict(draws[t]) == labels)) for t in (5, 10)]
+        out[name] = {"accept": rate, "move_means": moved[0], "move_draws": moved[1],
+                     "class5": keep[0], "class10": keep[1]}
+        print(f"{name:32s} {rate:6.2f} {moved[0]:10.2f} {moved[1]:10.2f} {keep[0]:7.2f} "
+              f"{keep[1]:8.2f}", flush=True)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", help="a saved VDAE to load instead of fitting")
-    parser.add_argument("--params", default='{"epochs": 60}', help="VDAE parameters (JSON)")
+    parser.add_argument("--model", help="a saved VDAE to load instead of fitting (one seed)")
+    parser.add_argument("--params", default="{}", help="VDAE parameters (JSON)")
+    parser.add_argument("--fit-seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4],
+                        help="random_state of each fit; seed s also draws its test seeds")
     parser.add_argument("--seeds", type=int, default=300, help="test images used as seeds")
     parser.add_argument("--judge", choices=["mlp", "lenet"], default="lenet",
                         help="classifier of the states: the library's convolutional MNIST "
                              "network (pretrained_features, 99.2%% test accuracy; trained and "
-                             "cached on first use) or an MLP trained on the 10 000 images")
-    parser.add_argument("--save", help="save the fitted VDAE to this file")
+                             "cached on first use) or an MLP trained on the training images")
+    parser.add_argument("--save", help="save the (last) fitted VDAE to this file")
     parser.add_argument("--n-train", type=int, default=10000,
                         help="training images (of MNIST's 60 000) the VDAE is fitted to")
     args = parser.parse_args()
     tr = load_mnist("train", args.n_train, random_state=0)
     te = load_mnist("test", 1000, random_state=0)
     X, y, Xt, yt = tr.X, tr.y, te.X, te.y
-    if args.model:
-        model = VDAE.load(args.model)
-    else:
-        start = time.perf_counter()
-        model = VDAE(random_state=0, verbose=0, **json.loads(args.params)).fit(X)
-        print(f"fit: {time.perf_counter() - start:.0f} s")
-        if args.save:
-            model.save(args.save)
-    if args.judge == "lenet":
-        clf = pretrained_features("mnist", verbose=0)
-    else:
-        clf = train_digit_classifier(X, y, random_state=0)
-    ref = same_class_reference(X, y, Xt, yt)
-    seeds, labels = Xt[: args.seeds], yt[: args.seeds]
-    rec = model.inverse_transform(model.transform(seeds))
-    print(f"D = {model.n_components_}; classifier test accuracy {clf.score(Xt, yt):.3f}; "
-          f"10th same-class distance {ref:.2f}")
-    print(f"reconstructions: MSE {np.mean((rec - seeds) ** 2):.4f}, class kept "
-          f"{np.mean(clf.predict(rec) == labels):.2f}")
-    print(f"{'sampler':34s} {'accept':>6s} {'move 1→5':>9s} {'/ref':>5s} {'class@5':>7s} "
-          f"{'class@10':>8s}")
-
-    def row(name: str, traj: np.ndarray, rate: float) -> None:
-        move = float(np.median(np.linalg.norm(traj[5] - traj[1], axis=-1)))
-        keep = [float(np.mean(clf.predict(traj[t]) == labels)) for t in (5, 10)]
-        print(f"{name:34s} {rate:6.2f} {move:9.2f} {move / ref:5.2f} {keep[0]:7.2f} {keep[1]:8.2f}")
-
-    z0 = to_tensor(model.transform(seeds), model.device_)
-    for name, opts in SAMPLERS.items():
-        with torch.no_grad():
-            states, rate = metropolis_walk(z0, model.covariance_, model.latent_density_, 10,
-                                           torch.Generator().manual_seed(1), **opts)
-            traj = np.stack([seeds] + [model.decoder_(z).cpu().numpy() for z in states[1:]])
-        row(name, traj, rate)
-    row("Algorithm 2 (the paper's walk)", model.random_walk(seeds, 10, random_state=1),
-        float("nan"))
+    clf = (pretrained_features("mnist", verbose=0) if args.judge == "lenet"
+           else train_digit_classifier(X, y, random_state=0))
+    print(f"classifier test accuracy {clf.score(Xt, yt):.3f}")
+    results = []
+    for s in ([0] if args.model else args.fit_seeds):
+        rows = np.random.default_rng(s).choice(len(Xt), args.seeds, replace=False)
+        seeds, labels = Xt[rows], yt[rows]
+        ref = same_class_distance(X, y, seeds, labels, n_neighbors=10)
+        if args.model:
+            model = VDAE.load(args.model)
+        else:
+            start = time.perf_counter()
+            model = VDAE(random_state=s, verbose=0, **json.loads(args.params)).fit(X)
+            print(f"== fit seed {s}: {time.perf_counter() - start:.0f} s; 10th same-class "
+                  f"distance {ref:.2f}")
+            if args.save:
+                model.save(args.save)
+        results.append(one_fit(model, clf, seeds, labels, ref))
+    if len(results) > 1:
+        print(f"== over {len(results)} fits: min (median) of class@5 and of the means' movement")
+        for name, _ in SAMPLERS:
+            c5 = np.array([r[name]["class5"] for r in results])
+            mv = np.array([r[name]["move_means"] for r in results])
+            print(f"{name:32s} class@5 {c5.min():.2f} ({np.median(c5):.2f})  move means "
+                  f"{mv.min():.2f} ({np.median(mv):.2f})")
 
 
 if __name__ == "__main__":

@@ -7,7 +7,8 @@
 - :func:`precision_recall`, :func:`coverage` — support-based sample quality and diversity.
 - :func:`manifold_distance`, :func:`spread_ratios`, :func:`parameter_uniformity` — against a
   known true manifold (``spread_ratios``: samples' spread around it over the data's).
-- :func:`class_retention`, :func:`train_digit_classifier` — class structure along random walks.
+- :func:`class_retention`, :func:`train_digit_classifier` — class structure along random walks;
+  :func:`same_class_distance` — the scale against which a walk's movement is read.
 - :func:`frechet_distance`, :func:`kid` (:class:`KID`), :func:`prdc` (:class:`PRDC`) — Fréchet
   distance, kernel inception distance, precision/recall/density/coverage in a feature space.
 - :class:`FeatureExtractor`, :func:`pretrained_features`, :func:`image_features`,
@@ -24,7 +25,7 @@ from ._manifold import ManifoldDistance, manifold_distance, parameter_uniformity
 from ._mmd import mmd2, mmd2_multiscale
 from ._precision_recall import PrecisionRecall, coverage, precision_recall
 from ._pretrained import feature_cache_dir, image_features, image_quality, pretrained_features
-from ._retention import class_retention
+from ._retention import class_retention, same_class_distance
 
 __all__ = [
     "gromov_wasserstein",
@@ -42,6 +43,7 @@ __all__ = [
     "spread_ratios",
     "parameter_uniformity",
     "class_retention",
+    "same_class_distance",
     "DigitClassifier",
     "train_digit_classifier",
     "frechet_distance",
