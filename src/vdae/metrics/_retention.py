@@ -94,7 +94,7 @@ def same_class_distance(X: Any, y: Any, queries: Any, query_labels: Any, *,
     query_labels : array-like of int, shape (q,)
         Their classes; each must have at least ``n_neighbors`` rows in ``X``.
     n_neighbors : int ≥ 1, default=10
-        k: the neighbour (of the query's class) whose distance is taken.
+        The k of the k-th same-class neighbour whose distance is taken.
 
     Returns
     -------
