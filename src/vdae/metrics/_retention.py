@@ -78,10 +78,11 @@ def same_class_distance(X: Any, y: Any, queries: Any, query_labels: Any, *,
                         n_neighbors: int = 10) -> float:
     """Median distance from each query to its k-th nearest same-class row of ``X``.
 
-    The typical gap between two different examples of one class: a walk whose states move by a good fraction of this distance between steps produces new
-    examples of the class rather than variations of its seed (on MNIST, 10 000 training images,
-    a test digit's 10th same-class neighbour lies about 6 pixel units away); one that moves by
-    a small fraction only re-renders its seed.
+    The typical gap between two different examples of one class: a walk whose states move by a
+    good fraction of this distance between steps produces new examples of the class rather
+    than variations of its seed (on MNIST, 10 000 training images, a test digit's 10th
+    same-class neighbour lies about 6 pixel units away); one that moves by a small fraction
+    only re-renders its seed.
 
     Parameters
     ----------
