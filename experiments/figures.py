@@ -121,8 +121,9 @@ def _manifold(ctx: FigureContext, name: str):
     return data, _vdae(ctx, name, data.X)
 
 
-def _mosaic(images: np.ndarray, shape: tuple[int, ...], pad: int = 1) -> np.ndarray:
-    """Tile images (rows, cols, prod(shape)) into one array, with ``pad`` pixels between."""
+def tile_images(images: np.ndarray, shape: tuple[int, ...], pad: int = 1) -> np.ndarray:
+    """Tile images (rows, cols, prod(shape)) into one float array, clipped to [0, 1], with
+    ``pad`` white pixels between."""
     r, c = images.shape[:2]
     h, w = shape[:2]
     canvas = np.ones(((h + pad) * r - pad, (w + pad) * c - pad) + tuple(shape[2:]))
@@ -241,6 +242,7 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
     train = load_dataset("mnist", split="train", n_samples=ctx.n_mnist, random_state=ctx.seed)
     model = _vdae(ctx, "mnist", train.X)
     test = load_dataset("mnist", split="test")
+    accuracy = float(judge.score(test.X, test.y))
     rng = np.random.default_rng(ctx.seed)
     idx = np.concatenate([rng.choice(np.flatnonzero(test.y == d), seeds_per_digit, False)
                           for d in range(10)])
@@ -266,7 +268,7 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
     rows = walks["jumps"][:, ::seeds_per_digit].transpose(1, 0, 2)  # first chain per digit
     plt = plotting._plt()
     fig, (a1, a2) = plt.subplots(1, 2, figsize=(16, 6), gridspec_kw={"width_ratios": [2.2, 1]})
-    a1.imshow(_mosaic(rows, (28, 28)), cmap="gray", vmin=0, vmax=1)
+    a1.imshow(tile_images(rows, (28, 28)), cmap="gray", vmin=0, vmax=1)
     a1.set_axis_off()
     a1.set_title(f"one Metropolis walk with kernel jumps (k = {jump_kernels}) per digit; "
                  "column t = step t (t = 0: the seed, a test image)")
@@ -281,7 +283,7 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
                 label=labels_[chain])
     a2.set(xlabel="walk step t", ylabel="fraction still classified as the seed's digit",
            ylim=(0, 1.02), title=f"class retention ({len(idx)} chains; judge's test accuracy "
-           f"{judge.score(test.X, test.y):.3f})")
+           f"{accuracy:.3f})")
     a2.legend(ncol=2, fontsize=7, loc="lower left", bbox_to_anchor=(0.0, 0.1))
     a2.text(0.98, 0.02, "moves: median distance from state 1 to state 5 over a test\nimage's "
             "10th same-class distance (decoder's means / output-law draws)",
@@ -293,7 +295,7 @@ def fig5_mnist(ctx: FigureContext, n_steps: int = 15, seeds_per_digit: int = 20,
          "retention_algorithm2": retention["paper"].tolist(),
          "acceptance_rate": acceptance["jumps"], "acceptance_rate_local_steps":
          acceptance["local"], "movement_1_to_5": movement, "same_class_distance_10th": ref,
-         "judge_test_accuracy": float(judge.score(test.X, test.y)), "latent_dim":
+         "judge_test_accuracy": accuracy, "latent_dim":
          int(model.n_components_), "jump_kernels": jump_kernels}, indent=1))
     return [_save(fig, ctx, "fig5_mnist_walks.png")]
 

@@ -263,17 +263,18 @@ N_MOSAIC = 64  # samples kept per image cell, as an 8 × 8 mosaic
 
 def sample_mosaic(S: np.ndarray, image_shape: tuple[int, ...], n: int = N_MOSAIC,
                   pad: int = 1) -> np.ndarray:
-    """The first ``n`` rows of ``S`` (flattened images in [0, 1]) tiled √n per row, ``pad``
-    white pixels apart: a uint8 array of shape (rows·(h+pad)−pad, cols·(w+pad)−pad[, c])."""
-    h, w = image_shape[:2]
-    cols = max(1, int(math.ceil(math.sqrt(min(n, len(S))))))
-    rows = max(1, int(math.ceil(min(n, len(S)) / cols)))
-    canvas = np.ones(((h + pad) * rows - pad, (w + pad) * cols - pad) + tuple(image_shape[2:]))
-    for k, img in enumerate(S[: rows * cols]):
-        i, j = divmod(k, cols)
-        canvas[i * (h + pad):i * (h + pad) + h, j * (w + pad):j * (w + pad) + w] = \
-            np.clip(img.reshape(image_shape), 0, 1)
-    return np.round(255 * canvas).astype(np.uint8)
+    """The first ``n`` rows of ``S`` (flattened images in [0, 1]) tiled ⌈√n⌉ per row, ``pad``
+    white pixels apart (:func:`experiments.figures.tile_images`; empty cells white): a uint8
+    array of shape (rows·(h+pad)−pad, cols·(w+pad)−pad[, c])."""
+    from experiments.figures import tile_images
+
+    k = min(n, len(S))
+    cols = max(1, math.ceil(math.sqrt(k)))
+    rows = max(1, math.ceil(k / cols))
+    grid = np.ones((rows * cols, S.shape[1]))
+    grid[:k] = S[:k]
+    return np.round(255 * tile_images(grid.reshape(rows, cols, -1), image_shape, pad)
+                    ).astype(np.uint8)
 
 
 def write_mosaic(mosaic: np.ndarray, path: Path) -> Path:
@@ -676,15 +677,9 @@ def _plain_table(records, datasets, methods, fmt, floor=None) -> list[str]:
     return lines
 
 
-def _pr_text(precision: np.ndarray, recall: np.ndarray) -> str:
-    """"precision / recall" as means over seeds ("–" when there are none)."""
-    if not len(precision) or np.isnan(precision).all():
-        return "–"
-    return f"{np.nanmean(precision):.2f} / {np.nanmean(recall):.2f}"
-
-
-def _prdc_text(values: list[np.ndarray]) -> str:
-    """"p / r / d / c" as means over seeds ("–" when there are none)."""
+def _means_text(values: list[np.ndarray]) -> str:
+    """The values' means over seeds joined by " / " (e.g. precision / recall), "–" when there
+    are none."""
     if not len(values[0]) or np.isnan(values[0]).all():
         return "–"
     return " / ".join(f"{np.nanmean(v):.2f}" for v in values)
@@ -723,9 +718,9 @@ def _image_sections(recs: list[dict], floors: list[dict], datasets: Sequence[str
         *_comparison_table(recs, rows, methods, "kid", None, mean, lambda v: _mean_std(v, 2),
                            floor(lambda get: _mean_std(get("kid"), 2))), "",
         "Precision / recall / density / coverage in the feature space:", "",
-        *_plain_table(recs, rows, methods, lambda d, m: _prdc_text(
+        *_plain_table(recs, rows, methods, lambda d, m: _means_text(
             [_values(recs, d, m, k) for k in _PRDC_KEYS]),
-            floor=floor(lambda get: _prdc_text([get(k) for k in _PRDC_KEYS]))), "",
+            floor=floor(lambda get: _means_text([get(k) for k in _PRDC_KEYS]))), "",
     ]
 
 
@@ -830,10 +825,10 @@ def write_table1_markdown(run: Table1Run, datasets: Sequence[str], methods: Sequ
         *_plain_table(recs, datasets, methods, lambda d, m: _median_text(
             _values(recs, d, m, "bilip_median_scale_free"))), "",
         "## Precision / recall (k-NN supports, k = 3; mean over seeds; higher is better)", "",
-        *_plain_table(recs, datasets, methods, lambda d, m: _pr_text(
-            _values(recs, d, m, "precision"), _values(recs, d, m, "recall")),
-            floor=(lambda d: _pr_text(_floor_values(fl, d, "precision"),
-                                      _floor_values(fl, d, "recall"))) if fl else None), "",
+        *_plain_table(recs, datasets, methods, lambda d, m: _means_text(
+            [_values(recs, d, m, "precision"), _values(recs, d, m, "recall")]),
+            floor=(lambda d: _means_text([_floor_values(fl, d, "precision"),
+                                          _floor_values(fl, d, "recall")])) if fl else None), "",
         "## MMD² ×100 (Table A.2 style: Gaussian kernel, median bandwidth, unbiased; mean (std))",
         "", *_plain_table(recs, datasets, methods, lambda d, m: _mean_std(
             100 * _values(recs, d, m, "mmd"), 2),
