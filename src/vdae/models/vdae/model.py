@@ -23,8 +23,8 @@ from .checkpoints import TrainState, fitted_prior, restore_encoder, restore_fit_
     save_fit_checkpoint
 from .inference import VDAEInference
 from .objective import local_covariance_factors
-from .training import fit_encoder, fit_encoder_distributed, resolve_prior, set_scales, \
-    train_local_elbo
+from .training import fit_encoder, fit_encoder_distributed, resolve_batch_size, \
+    resolve_prior, set_scales, train_local_elbo
 
 __all__ = ["VDAE"]
 
@@ -122,8 +122,11 @@ class VDAE(VDAEInference):
         SpectralNet's epochs (None: its default).
     input_noise : float, default=0.5
         SpectralNet's input noise (see :class:`vdae.SpectralNet`).
-    batch_size : int ≥ 2, default=256
-        Points per minibatch of Algorithm 1 (the global batch under torch.distributed).
+    batch_size : int ≥ 2 or None, default=None
+        Points per minibatch of Algorithm 1 (the global batch under torch.distributed). None:
+        :func:`~vdae.models.vdae.training.resolve_batch_size` (128 for vectors up to 20 000
+        points, where a step costs mostly its fixed overhead; 256 above and for images). The
+        batch used is ``batch_size_``.
     learning_rate : float, default=2e-3
         Adam's initial rate, decayed by a cosine schedule to 2% of it.
     n_seeds : int, default=10000
@@ -155,6 +158,8 @@ class VDAE(VDAEInference):
         Mean negative local ELBO per epoch.
     n_iter_ : int
         Optimisation steps of Algorithm 1 taken by the fit.
+    batch_size_ : int
+        The minibatch of Algorithm 1 (``batch_size`` resolved; set by ``fit``).
     prior_ : {"spectralnet", "exact"}
         The encoder fitted (``prior`` resolved).
     n_features_in_ : int
@@ -226,7 +231,7 @@ class VDAE(VDAEInference):
         "epochs": [Interval(int, 1, None), NONE],
         "encoder_epochs": [Interval(int, 1, None), NONE],
         "input_noise": [Interval(float, 0, 100)],
-        "batch_size": [Interval(int, 2, None)],
+        "batch_size": [Interval(int, 2, None), NONE],
         "learning_rate": [Interval(float, 0, 1, closed="right")],
         "n_seeds": [Interval(int, 1, None)],
         "device": [DEVICE],
@@ -258,7 +263,7 @@ class VDAE(VDAEInference):
         epochs: int | None = None,
         encoder_epochs: int | None = None,
         input_noise: float = 0.5,
-        batch_size: int = 256,
+        batch_size: int | None = None,
         learning_rate: float = 2e-3,
         n_seeds: int = 10000,
         device: str = "auto",
@@ -341,6 +346,7 @@ class VDAE(VDAEInference):
         n, m = X.shape
         check_n_samples(n, self.n_neighbors)
         check_image_shape(self.image_shape, m)
+        self.batch_size_ = resolve_batch_size(self.batch_size, n, self.image_shape)
         checkpoint = self._check_checkpoint_args(checkpoint, checkpoint_interval, resume)
         rank, size = world()
         self.device_ = resolve_device(self.device)
