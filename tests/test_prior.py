@@ -293,3 +293,48 @@ def test_nystrom_tree_search_gives_the_same_coordinates(monkeypatch):
     monkeypatch.setattr(knn, "KD_TREE_MAX_FEATURES", 0)
     dm.nystrom_encoder_._index = None
     np.testing.assert_allclose(dm.transform(queries), tree, rtol=0, atol=1e-6)
+
+
+@pytest.mark.parametrize("clusters", [1, 2])
+def test_multigrid_solver_gives_the_shift_invert_eigenpairs(clusters):
+    """The "amg" solver (LOBPCG with an algebraic-multigrid preconditioner, what "auto" picks
+    for large low-dimensional manifolds) finds the eigenpairs of shift-invert ARPACK: subspace
+    angles < 2e-3 rad, eigenvalues to 1e-4 of the gap 1 − λ; with two components the
+    component contrast comes first with eigenvalue 1, as for every solver."""
+    from vdae.graph.diffusion import diffusion_eigenpairs
+
+    X = make_strip(6000, length=3.3, random_state=0).X  # simple eigenvalues (no symmetry)
+    if clusters == 2:
+        X = np.concatenate([X[::2], X[1::2] + np.array([10.0, 0.0])])
+    g = build_affinity_graph(X, 15, random_state=0)
+    K, degree, _ = markov_normalize(g.K, 1.0)
+    labels = g.labels if g.n_components > 1 else None
+    assert g.n_components == clusters
+    out = {s: diffusion_eigenpairs(K, degree, 4, labels=labels, solver=s, random_state=0)
+           for s in ("amg", "shift_invert")}
+    (lam_a, V_a), (lam_s, V_s) = out["amg"], out["shift_invert"]
+    np.testing.assert_allclose(1 - lam_a, 1 - lam_s, rtol=1e-4, atol=1e-12)
+    pi = degree / degree.sum()
+    w = np.sqrt(pi)[:, None]
+    assert np.max(subspace_angles(w * V_a, w * V_s)) < 2e-3
+    assert np.abs(np.sum(pi[:, None] * V_a * V_s, axis=0)).min() > 0.999  # same vectors, signs
+    if clusters == 2:
+        assert lam_a[0] == 1.0
+
+
+def test_multigrid_map_chooses_d_on_a_subsample_and_matches_shift_invert():
+    """With eigen_solver="amg" (auto's choice for large low-dimensional manifolds) and
+    n_components=None, D comes from the exact map of a 3 000-point subsample and only D
+    eigenpairs of the whole graph are computed: on a 3.3 × 1 strip D = 4 (the across-strip
+    coordinate is the 4th eigenvector, after two harmonics of the along-strip one), as the
+    whole-graph selection finds, with the coordinates of shift-invert at D = 4."""
+    X = make_strip(6000, length=3.3, random_state=1).X
+    dm = DiffusionMap(eigen_solver="amg", random_state=0).fit(X)
+    assert dm.selection_ is not None and dm.selection_.n_features_in_ == 2
+    assert dm.n_components_ == 4 and dm.eigenvectors_.shape == (6000, 4)
+    assert dm.residuals_ is None
+    whole = DiffusionMap(eigen_solver="arpack").fit(X)
+    assert whole.selection_ is None and whole.n_components_ == 4
+    ref = DiffusionMap(4, eigen_solver="shift_invert", random_state=0).fit(X)
+    np.testing.assert_allclose(dm.eigenvalues_, ref.eigenvalues_, rtol=0, atol=1e-7)
+    assert np.max(subspace_angles(dm.embedding_, ref.embedding_)) < 2e-3

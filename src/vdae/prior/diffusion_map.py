@@ -48,7 +48,7 @@ class DiffusionMap(PriorEstimator):
         Exact up to 20 000 points and on low-dimensional data above (a k-d tree: at most 16
         features, intrinsic dimension at most 4), NN-descent otherwise
         (:func:`vdae.graph.knn.auto_method`).
-    eigen_solver : {"auto", "dense", "arpack", "shift_invert"}, default="auto"
+    eigen_solver : {"auto", "dense", "arpack", "shift_invert", "amg"}, default="auto"
         See :func:`vdae.graph.diffusion.choose_eigen_solver`.
     n_candidates : int, default=20
         Eigenvectors examined by the automatic choice of D (plus one per extra component); at
@@ -73,7 +73,10 @@ class DiffusionMap(PriorEstimator):
     all_eigenvalues_ : ndarray of shape (n_candidates_,)
         Every eigenvalue computed.
     residuals_ : ndarray or None
-        Local-linear-regression residual of each candidate (None when D was given).
+        Local-linear-regression residual of each candidate (None when D was given or chosen
+        on a subsample).
+    selection_ : DiffusionMap or None
+        The subsample's map that chose D ("amg" with ``n_components=None``), else None.
     embedding_ : ndarray of shape (n_samples, n_components_)
         ψ_D of the training points.
     eigenvectors_ : ndarray of shape (n_samples, n_candidates_)
@@ -128,7 +131,7 @@ class DiffusionMap(PriorEstimator):
         "bandwidth": [Options(("self_tuning", "median"))],
         "scale_neighbor": [Interval(int, 1, None), NONE],
         "knn_method": [Options(("auto", "exact", "approximate"))],
-        "eigen_solver": [Options(("auto", "dense", "arpack", "shift_invert"))],
+        "eigen_solver": [Options(("auto", "dense", "arpack", "shift_invert", "amg"))],
         "n_candidates": [Interval(int, 2, None)],
         "selection_threshold": [Interval(float, 0, 1, closed="neither")],
         "random_state": [RANDOM_STATE],
@@ -145,7 +148,7 @@ class DiffusionMap(PriorEstimator):
         bandwidth: Literal["self_tuning", "median"] = "self_tuning",
         scale_neighbor: int | None = None,
         knn_method: Literal["auto", "exact", "approximate"] = "auto",
-        eigen_solver: Literal["auto", "dense", "arpack", "shift_invert"] = "auto",
+        eigen_solver: Literal["auto", "dense", "arpack", "shift_invert", "amg"] = "auto",
         n_candidates: int = 20,
         selection_threshold: float = 0.2,
         random_state=None,
@@ -164,19 +167,26 @@ class DiffusionMap(PriorEstimator):
         graph = self._affinity_graph(X, seed)
         K_alpha, degree, q = markov_normalize(graph.K, self.alpha)
         extra = graph.n_components - 1
-        n_cand = min(self.n_candidates, max(2, n // 10))
-        n_eig = self.n_components if self.n_components is not None else n_cand + extra
-        n_eig = min(n_eig, n - 1 - graph.n_components)
-        if n_eig < 1:
-            raise ValueError(f"X: too few samples ({n}) for a diffusion map.")
         solver = self.eigen_solver
         if solver == "auto":
             solver = choose_eigen_solver(n, graph.intrinsic_dim)
+        self.selection_ = None
+        if self.n_components is None and solver == "amg":  # D from a subsample, see class doc
+            self.selection_ = subsample_dimension(X, np.random.default_rng(seed), self)
+            chosen = extra + self.selection_.n_components_ \
+                - (self.selection_.n_graph_components_ - 1)
+            n_eig = max(chosen, extra + 1)
+        else:
+            n_cand = min(self.n_candidates, max(2, n // 10))
+            n_eig = self.n_components if self.n_components is not None else n_cand + extra
+        n_eig = min(n_eig, n - 1 - graph.n_components)
+        if n_eig < 1:
+            raise ValueError(f"X: too few samples ({n}) for a diffusion map.")
         lam, F = diffusion_eigenpairs(
             K_alpha, degree, n_eig, labels=graph.labels if graph.n_components > 1 else None,
             solver=solver, random_state=seed,
         )
-        if self.n_components is None:
+        if self.n_components is None and self.selection_ is None:
             self.residuals_ = local_linear_residuals(F[:, extra:], random_state=seed)
             D = extra + select_components(
                 self.residuals_, graph.intrinsic_dim, threshold=self.selection_threshold,
@@ -184,7 +194,7 @@ class DiffusionMap(PriorEstimator):
             D = extend_until_one_to_one(X, F * lam, D, random_state=seed)
         else:
             self.residuals_ = None
-            D = min(self.n_components, F.shape[1])
+            D = min(self.n_components or n_eig, F.shape[1])
         self.n_components_ = int(D)
         self.components_ = np.arange(1, D + 1)
         self.all_eigenvalues_ = lam
@@ -247,3 +257,30 @@ class DiffusionMap(PriorEstimator):
         own = (X == self.nystrom_encoder_.X_train[ind[:, 0]]).all(axis=1)
         Z[own] = self.embedding_[ind[own, 0]]
         return check_finite_output(Z)
+
+
+#: Points of the exact diffusion map that chooses D on a subsample (SpectralNet with
+#: ``n_components=None``; DiffusionMap with the "amg" solver).
+SELECTION_SUBSAMPLE = 3000
+
+
+def subsample_dimension(X: np.ndarray, rng: np.random.Generator, params) -> DiffusionMap:
+    """A ``DiffusionMap(n_components=None)`` fitted on ≤ :data:`SELECTION_SUBSAMPLE` rows of X
+    (n_samples, n_features) drawn from ``rng``, with the graph settings of ``params`` (an
+    estimator with ``n_neighbors``, ``alpha``, ``bandwidth``, ``scale_neighbor``); its
+    ``n_components_`` is the D chosen. Warnings about the subsample's graph are silenced (the
+    full graph already warned)."""
+    import warnings
+
+    sub = X if X.shape[0] <= SELECTION_SUBSAMPLE else X[
+        np.sort(rng.choice(X.shape[0], SELECTION_SUBSAMPLE, replace=False))
+    ]
+    dm = DiffusionMap(
+        None, n_neighbors=min(params.n_neighbors, sub.shape[0] - 1), alpha=params.alpha,
+        bandwidth=params.bandwidth, scale_neighbor=params.scale_neighbor,
+        random_state=int(rng.integers(0, 2**31 - 1)),
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dm.fit(sub)
+    return dm

@@ -23,12 +23,9 @@ from ..engine.distributed import all_reduce_gradients, all_reduce_sum, broadcast
     broadcast_json, broadcast_module, gather_rows, on_rank0, shard_bounds, world
 from ..engine.loop import cosine_lr, make_adam, seeded, train_steps
 from ..graph.diffusion import markov_normalize
-from .diffusion_map import DiffusionMap
+from .diffusion_map import DiffusionMap, subsample_dimension
 
 __all__ = ["SpectralNet"]
-
-#: Points used by the exact diffusion map that chooses D when ``n_components=None``.
-SELECTION_SUBSAMPLE = 3000
 
 
 class SpectralNet(PriorEstimator):
@@ -246,21 +243,8 @@ class SpectralNet(PriorEstimator):
     def _choose_dimension(self, X: np.ndarray, rng: np.random.Generator) -> int:
         if self.n_components is not None:
             return int(self.n_components)
-        sub = X if X.shape[0] <= SELECTION_SUBSAMPLE else X[
-            np.sort(rng.choice(X.shape[0], SELECTION_SUBSAMPLE, replace=False))
-        ]
-        dm = DiffusionMap(
-            None, n_neighbors=min(self.n_neighbors, sub.shape[0] - 1), alpha=self.alpha,
-            bandwidth=self.bandwidth, scale_neighbor=self.scale_neighbor,
-            random_state=int(rng.integers(0, 2**31 - 1)),
-        )
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # the full graph already warned about components
-            dm.fit(sub)
-        self.selection_ = dm
-        return dm.n_components_
+        self.selection_ = subsample_dimension(X, rng, self)
+        return self.selection_.n_components_
 
     def _n_steps(self, n: int) -> tuple[int, int]:
         per_epoch = max(1, int(np.ceil(n / self.batch_size)))
