@@ -6,7 +6,9 @@ Prints, in one run:
    prior, default settings), our exact ``DiffusionMap``, datafold's ``DiffusionMaps`` and
    umap-learn's ``UMAP``, all with 15 neighbours, at n = 2k, 10k, 70k (MNIST's 70 000 × 784
    when the data folder has it, else a generated 2-D manifold in R^784), 300k and 1M (a 2-D
-   manifold in R^10); then each method's fitted exponent b of time ∝ n^b;
+   manifold in R^10); for the two that decode (the VDAE's ``inverse_transform``, UMAP's),
+   points decoded per second from 200 training points' codes; per size the ratio of the VDAE's
+   fit time to UMAP's; then each method's fitted exponent b of time ∝ n^b;
 2. sampling throughput (10 000 chains × 10 walk steps) of the VDAE and the β-VAE baseline;
 3. out-of-sample embedding throughput: SpectralNet's forward pass vs datafold's Nyström
    extension and UMAP's transform (at n = 70k);
@@ -88,6 +90,12 @@ def run_ours(method: str, n: int) -> dict:
         model = DiffusionMap(n_neighbors=K, random_state=0).fit(X)
         D = model.n_components_
     out = {"seconds": time.perf_counter() - t, "D": D}
+    if method == "vdae":  # decode 200 training points' codes, as run_peer.py does for UMAP
+        codes = model.transform(X[np.random.default_rng(0).choice(len(X), 200, replace=False)])
+        model.inverse_transform(codes[:10])
+        t = time.perf_counter()
+        model.inverse_transform(codes)
+        out["decode_per_s"] = len(codes) / (time.perf_counter() - t)
     if method == "vdae" and n == 70_000:
         Y = held_out(X)
         model.transform(Y[:1000])
@@ -145,6 +153,9 @@ def sweep(args) -> None:
                 print(f"{method:>9} {n:>8} {desc:>22} {r['seconds']:>9.1f} {r['peak_gib']:>9.2f}"
                       f"  {extra or ''}", flush=True)
                 times[method].append((n, r["seconds"]))
+            ours, umap = (dict(times.get(m) or []).get(n) for m in ("vdae", "umap"))
+            if ours is not None and umap is not None:
+                print(f"{'':>9} {n:>8} VDAE fit / UMAP fit = {ours / umap:.2f}", flush=True)
     print("\nfitted exponent b of seconds ∝ n^b (sizes ≥ 10k):")
     for method, pts in times.items():
         pts = [(n, s) for n, s in (pts or []) if n >= 10_000]

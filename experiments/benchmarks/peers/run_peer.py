@@ -5,7 +5,8 @@ Runs in the peer's own virtual environment (never the project's: datafold 2.0.2 
 
     PEER_PYTHON run_peer.py {datafold|umap} DATA.npy N_NEIGHBORS N_COMPONENTS [OOS.npy]
 
-Prints {"seconds": fit seconds, "peak_gib": max RSS, "oos_per_s": out-of-sample points/s}.
+Prints {"seconds": fit seconds, "peak_gib": max RSS, "oos_per_s": out-of-sample points/s,
+"decode_per_s": UMAP's ``inverse_transform`` of 200 training points' embeddings, points/s}.
 """
 
 import json
@@ -44,6 +45,11 @@ def main() -> None:
     t = time.perf_counter()
     model = {"datafold": fit_datafold, "umap": fit_umap}[method](X, k, D)
     out = {"seconds": time.perf_counter() - t}
+    if method == "umap":  # "embed and decode": UMAP's decoder from the embedding back to data
+        codes = model.embedding_[np.random.default_rng(0).choice(len(X), 200, replace=False)]
+        t = time.perf_counter()
+        model.inverse_transform(codes)
+        out["decode_per_s"] = len(codes) / (time.perf_counter() - t)
     if len(sys.argv) > 5:
         Y = np.load(sys.argv[5]).astype(np.float32)
         t = time.perf_counter()
