@@ -1,6 +1,11 @@
 """Cost of one step of Algorithm 1 against the training-set size, and of its x' search.
 
-Prints, per n (a torus in R³, ``prior="exact"``, default network and batch):
+First the optimiser's share of a step (:func:`optimizer_costs`); measured 2026-12-07 (later)::
+
+    optimiser update ms: torch.optim 0.177, vdae 0.108; construction in a new process s:
+    torch.optim 1.01, vdae 0.00
+
+Then, per n (a torus in R³, ``prior="exact"``, default network and batch):
 
 1. the x' search of Eq. 6 alone (256 queries against the n diffusion coordinates, D of the
    fit), with :class:`vdae.models.vdae.targets.PoolSearch` and with the plain form it replaced
@@ -53,6 +58,50 @@ def plain_search(queries: torch.Tensor, pool: torch.Tensor, exclude: torch.Tenso
     return d.min(dim=1)[1]
 
 
+def optimizer_costs() -> None:
+    """The optimiser's share of a step, for the default point-cloud networks (a 6 → 256³ → 3
+    decoder and a 6 → 128² → 21 covariance network): zero_grad + Adam update + rate schedule,
+    torch.optim's fused Adam with LambdaLR against :class:`vdae.engine.optim.Adam` with its
+    cosine schedule (the same kernel), best of 7; and the optimiser's construction in a fresh
+    process (torch.optim's imports torch._dynamo)."""
+    import subprocess
+    import sys
+
+    from vdae.engine.optim import Adam, CosineSchedule
+    from vdae.nn.mlp import make_mlp
+
+    def params():
+        torch.manual_seed(0)
+        nets = [make_mlp(6, (256, 256, 256), 3), make_mlp(6, (128, 128), 21)]
+        out = [p for net in nets for p in net.parameters()]
+        for p in out:
+            p.grad = torch.randn_like(p)
+        return out
+
+    ref = torch.optim.Adam(params(), lr=2e-3, fused=True)
+    ref_sched = torch.optim.lr_scheduler.LambdaLR(ref, CosineSchedule(ref, 6000).factor)
+    ours = Adam(params(), 2e-3)
+    ours_sched = CosineSchedule(ours, 6000)
+
+    def update(opt, sched):
+        opt.zero_grad(set_to_none=False)
+        opt.step()
+        sched.step()
+
+    build = {}
+    for name, code in (("torch.optim", "torch.optim.Adam([torch.zeros(1)], fused=True)"),
+                       ("vdae", "from vdae.engine.optim import Adam; "
+                                "Adam([torch.zeros(1)], 1e-3)")):
+        wrapped = (f"import time, torch, vdae; t = time.perf_counter(); {code}; "
+                   "print(time.perf_counter() - t)")
+        build[name] = float(subprocess.run([sys.executable, "-c", wrapped], check=True,
+                                           capture_output=True, text=True).stdout.split()[-1])
+    print(f"optimiser update ms: torch.optim {best_ms(lambda: update(ref, ref_sched)):.3f}, "
+          f"vdae {best_ms(lambda: update(ours, ours_sched)):.3f}; construction in a new "
+          f"process s: torch.optim {build['torch.optim']:.2f}, vdae {build['vdae']:.2f}",
+          flush=True)
+
+
 def main() -> None:
     import vdae.models.vdae.training as training
     from vdae import VDAE
@@ -63,6 +112,7 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10_000, 40_000])
     ap.add_argument("--steps", type=int, default=600)
     args = ap.parse_args()
+    optimizer_costs()
     print(f"{'n':>7} {'D':>2} {'plain ms':>9} {'PoolSearch ms':>13} {'fit ms/step':>11} "
           f"{'faults/step':>11}", flush=True)
     measured = {}

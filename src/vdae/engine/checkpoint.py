@@ -27,6 +27,7 @@ import torch
 from ..exceptions import ModelFileError
 from ..io import load_model_file, save_model_file
 from .distributed import any_rank, world
+from .optim import Adam
 
 __all__ = [
     "Checkpointer", "StopRequest", "optimizer_state", "load_optimizer_state",
@@ -39,7 +40,7 @@ _FREE_PARAMS = ("verbose", "device")
 
 
 # ---------------------------------------------------------------- state <-> arrays + JSON
-def optimizer_state(opt: torch.optim.Optimizer, prefix: str = "opt") -> tuple[dict, dict]:
+def optimizer_state(opt: "Adam | torch.optim.Optimizer", prefix: str = "opt") -> tuple[dict, dict]:
     """An optimiser's state as (``prefix.*`` arrays, JSON-able param groups)."""
     sd = opt.state_dict()
     arrays = {}
@@ -50,8 +51,8 @@ def optimizer_state(opt: torch.optim.Optimizer, prefix: str = "opt") -> tuple[di
     return arrays, {"param_groups": groups}
 
 
-def load_optimizer_state(opt: torch.optim.Optimizer, arrays: dict[str, np.ndarray], meta: dict,
-                         prefix: str = "opt") -> None:
+def load_optimizer_state(opt: "Adam | torch.optim.Optimizer", arrays: dict[str, np.ndarray],
+                         meta: dict, prefix: str = "opt") -> None:
     """Inverse of :func:`optimizer_state` (tensors go to the parameters' devices)."""
     device = opt.param_groups[0]["params"][0].device
     state: dict[int, dict[str, torch.Tensor]] = {}

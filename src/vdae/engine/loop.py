@@ -11,6 +11,7 @@ import torch
 from tqdm.auto import tqdm
 
 from ..exceptions import TrainingDivergedError
+from .optim import Adam, CosineSchedule
 
 __all__ = ["train_steps", "seeded", "progress_disabled", "make_adam", "cosine_lr"]
 
@@ -32,29 +33,22 @@ def progress_disabled(verbose: int) -> bool | None:
     return True if verbose <= 0 else (None if verbose == 1 else False)
 
 
-def make_adam(params, lr: float, **kwargs) -> torch.optim.Adam:
-    """Adam with torch's fused kernel (one pass over all parameters per step: several times
-    less overhead than the per-tensor loop for small networks); the per-tensor implementation
-    where the fused one is not available."""
-    try:
-        return torch.optim.Adam(params, lr=lr, fused=True, **kwargs)
-    except (RuntimeError, TypeError, ValueError):
-        return torch.optim.Adam(params, lr=lr, **kwargs)
+def make_adam(params, lr: float, **kwargs) -> Adam:
+    """Adam as torch's fused kernel, called directly (:class:`vdae.engine.optim.Adam`: the
+    numbers of ``torch.optim.Adam(fused=True)`` without its per-step wrappers). ``kwargs``:
+    ``betas``, ``eps``."""
+    return Adam(params, lr, **kwargs)
 
 
-def cosine_lr(optimizer: torch.optim.Optimizer, n_steps: int, final_ratio: float = 0.02):
-    """A LambdaLR decaying each group's rate from its initial value to ``final_ratio`` × it."""
-
-    def factor(step: int) -> float:
-        frac = min(step / max(n_steps, 1), 1.0)
-        return final_ratio + (1 - final_ratio) * 0.5 * (1 + math.cos(math.pi * frac))
-
-    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+def cosine_lr(optimizer, n_steps: int, final_ratio: float = 0.02) -> CosineSchedule:
+    """A schedule decaying each group's rate from its initial value to ``final_ratio`` × it over
+    ``n_steps`` steps (:class:`vdae.engine.optim.CosineSchedule`)."""
+    return CosineSchedule(optimizer, n_steps, final_ratio)
 
 
 def train_steps(
     step: Callable[[int], torch.Tensor],
-    optimizer: torch.optim.Optimizer,
+    optimizer: "Adam | torch.optim.Optimizer",
     n_steps: int,
     *,
     steps_per_epoch: int,
@@ -74,7 +68,7 @@ def train_steps(
     step : callable
         ``step(i)`` computes and returns the scalar loss of step i (the loop does backward,
         optimizer.step and zero_grad).
-    optimizer : torch.optim.Optimizer
+    optimizer : vdae.engine.optim.Adam or torch.optim.Optimizer
     n_steps : int
         Total steps.
     steps_per_epoch : int

@@ -11,6 +11,7 @@ import torch
 
 from .._validation import HIDDEN, NONE, Interval, store_params, torch_generator
 from ..engine.loop import cosine_lr, make_adam, train_steps
+from ..engine.optim import Adam
 from ..exceptions import TrainingDivergedError
 from ..nn import Decoder, make_mlp
 from ..nn.conv import ConvEncoder
@@ -215,7 +216,7 @@ class WGANGP(PriorDecoderModel):
         """Critic steps of a fit with epochs=None: max(2000 generator steps, 2 epochs)."""
         return 2000 * self.critic_steps
 
-    def _generator_update(self, opt: torch.optim.Optimizer, B: int, gen: torch.Generator) -> None:
+    def _generator_update(self, opt: Adam, B: int, gen: torch.Generator) -> None:
         """One Adam step on L_gen; the critic's gradients are left untouched."""
         z = torch.randn(B, self.n_components_, generator=gen, device=self.device_)
         loss = -self.critic_(self.generator_.standardized(z)).mean()

@@ -26,6 +26,7 @@ from ...engine.checkpoint import (
 )
 from ...engine.distributed import all_gather_bytes, all_gather_json, broadcast_arrays, \
     broadcast_json, on_rank0, world
+from ...engine.optim import Adam
 from ...exceptions import ModelFileError
 from ...nn.state import module_state
 from ...prior.encoder import ENCODERS, Encoder
@@ -52,7 +53,7 @@ class TrainState:
         :func:`vdae.io.data_fingerprint` of X (a resume must see the same data).
     rng_state : dict
         ``rng``'s state when training started (what a checkpoint stores).
-    optimizer : torch.optim.Optimizer or None
+    optimizer : vdae.engine.optim.Adam or None
         Set by the training loop once built.
     arrays, progress : dict or None
         The checkpoint being resumed, if any.
@@ -64,7 +65,7 @@ class TrainState:
     labels: np.ndarray
     fingerprint: dict
     rng_state: dict = field(default_factory=dict)
-    optimizer: torch.optim.Optimizer | None = None
+    optimizer: Adam | None = None
     arrays: dict | None = None
     progress: dict | None = None
 
