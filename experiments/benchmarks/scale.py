@@ -242,7 +242,7 @@ def throughput() -> None:
         opt.step()
 
     net = SpectralNetModule(make_mlp(m, (256, 256, 256), D, "relu"), m, D)
-    opt2 = torch.optim.Adam(net.parameters(), lr=1e-3)
+    opt2 = make_adam(list(net.parameters()), 1e-3)
 
     def spectral_step():
         xb = Xt[torch.randint(10_000, (1024,))]
