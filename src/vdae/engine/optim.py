@@ -106,7 +106,7 @@ class Adam:
         the parameters replaced by their indices."""
         group = {k: v for k, v in self.param_groups[0].items() if k != "params"}
         group.update(weight_decay=0.0, amsgrad=False, maximize=False, foreach=None,
-                     capturable=False, differentiable=False, fused=True,
+                     capturable=False, differentiable=False, fused=self._fused,
                      decoupled_weight_decay=False, params=list(range(len(self.params))))
         state = {i: dict(self.state[p]) for i, p in enumerate(self.params) if p in self.state}
         return {"state": state, "param_groups": [group]}
